@@ -1,0 +1,3 @@
+module github.com/cognitojwt/cognitojwt
+
+go 1.25
