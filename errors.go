@@ -1,0 +1,56 @@
+package cognitojwt
+
+import (
+	"errors"
+
+	"github.com/cognitojwt/cognitojwt/oidc"
+)
+
+// Errors, matched with errors.Is. Most are found by the lower layers and
+// re-exported here, so that users import this package alone.
+var (
+	ErrMalformed            = oidc.ErrMalformed            // not a strict compact JWT
+	ErrUnsupportedAlgorithm = oidc.ErrUnsupportedAlgorithm // alg not allowed (none and HS* included)
+	ErrInvalidSignature     = oidc.ErrInvalidSignature     // the signature does not verify
+	ErrInvalidKey           = oidc.ErrInvalidKey           // the key does not fit the token's alg
+	ErrKeyNotFound          = oidc.ErrKeyNotFound          // no key with the token's kid, even after a refetch
+	ErrKeysUnavailable      = oidc.ErrKeysUnavailable      // the JWKS could not be fetched and nothing usable is cached: answer 503
+	ErrInvalidIssuer        = oidc.ErrInvalidIssuer        // "iss" is not a configured pool
+	ErrExpired              = oidc.ErrExpired              // exp passed (or MaxAge exceeded)
+	ErrNotYetValid          = oidc.ErrNotYetValid          // nbf or iat in the future
+	ErrMissingClaim         = oidc.ErrMissingClaim         // a required claim (exp, token_use, client_id, aud…) is absent
+	ErrInvalidClaim         = oidc.ErrInvalidClaim         // a claim has the wrong JSON type
+	ErrMissingScope         = oidc.ErrMissingScope         // none (or not all) of the required scopes
+	ErrMissingGroup         = oidc.ErrMissingGroup         // none (or not all) of the required groups
+	ErrCheckFailed          = oidc.ErrCheckFailed          // Config.Check refused the token
+
+	// ErrInvalidTokenUse reports a "token_use" other than the configured
+	// one: an ID token where an access token is required, or the reverse.
+	ErrInvalidTokenUse = errors.New("cognitojwt: invalid token_use")
+
+	// ErrInvalidClient reports a token of an app client that is not in
+	// ClientIDs ("client_id" of an access token, "aud" of an ID token).
+	ErrInvalidClient = errors.New("cognitojwt: invalid client")
+)
+
+// ValidationError reports which claim a token failed, what was expected
+// and what was found (sanitised). errors.As(err, &ve) finds it; its Err is
+// the sentinel. With Config.ErrorClaims, ve.Claims holds the refused
+// token's claims, and [ErrorClaims] types them.
+type ValidationError = oidc.ValidationError
+
+// ErrorClaims returns the Cognito claims of a token that was refused after
+// its signature verified, when the verifier was configured with
+// Config.ErrorClaims (for example to log who held an expired token). It
+// returns false for every other error.
+func ErrorClaims(err error) (*Claims, bool) {
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Claims == nil {
+		return nil, false
+	}
+	c, cerr := newClaims(ve.Claims)
+	if cerr != nil {
+		return nil, false
+	}
+	return c, true
+}

@@ -1,0 +1,103 @@
+package oidc
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cognitojwt/cognitojwt/jws"
+)
+
+// Claims are the claims of a verified token: the registered ones typed,
+// scopes and groups read by the configured rules, and every other claim
+// reachable through Get and Decode. A Claims value must not be modified.
+type Claims struct {
+	Issuer    string    // "iss"
+	Subject   string    // "sub"
+	Audience  []string  // "aud"; nil when absent
+	ExpiresAt time.Time // "exp"
+	NotBefore time.Time // "nbf"; zero when absent
+	IssuedAt  time.Time // "iat"; zero when absent
+	JTI       string    // "jti"; empty when absent
+
+	// Scopes are the space-separated "scope" claim (RFC 8693 §4.2), or
+	// "scp" (Entra ID, Okta) as a string or an array when there is no
+	// "scope". Nil when the token has neither.
+	Scopes []string
+
+	// Groups are read from the configured groups claim ("groups" by
+	// default; "cognito:groups" for Cognito), a string or an array.
+	Groups []string
+
+	token *jws.Token
+}
+
+// Raw returns the token's claims JSON. It must not be modified.
+func (c *Claims) Raw() []byte { return c.token.Claims.Raw() }
+
+// Get returns the top-level claim named exactly name, for claims that have
+// no field (such as "custom:tenant" or "email_verified").
+func (c *Claims) Get(name string) (jws.Value, bool) { return c.token.Claims.Get(name) }
+
+// Decode unmarshals the claims JSON into v with encoding/json, for custom
+// claims. The token's signature has been verified, so this is the
+// issuer's data; note that encoding/json matches struct field names
+// case-insensitively.
+func (c *Claims) Decode(v any) error { return json.Unmarshal(c.token.Claims.Raw(), v) }
+
+// KeyID returns the "kid" of the key that verified the token.
+func (c *Claims) KeyID() string { return c.token.Header.KeyID }
+
+// Algorithm returns the token's signature algorithm.
+func (c *Claims) Algorithm() jws.Algorithm { return c.token.Header.Algorithm }
+
+// HasScope reports whether the token carries scope s, compared exactly.
+func (c *Claims) HasScope(s string) bool { return slices.Contains(c.Scopes, s) }
+
+// InGroup reports whether the token lists group g, compared exactly.
+func (c *Claims) InGroup(g string) bool { return slices.Contains(c.Groups, g) }
+
+// newClaims types the claims of tok; groupsClaim names the groups claim.
+func newClaims(tok *jws.Token, groupsClaim string) (*Claims, error) {
+	tc := &tok.Claims
+	c := &Claims{
+		Issuer:    tc.Issuer,
+		Subject:   tc.Subject,
+		Audience:  tc.Audience,
+		ExpiresAt: tc.ExpiresAt,
+		NotBefore: tc.NotBefore,
+		IssuedAt:  tc.IssuedAt,
+		JTI:       tc.ID,
+		token:     tok,
+	}
+	if v, ok := tc.Get("scope"); ok {
+		s, err := v.AsString()
+		if err != nil {
+			return nil, &ValidationError{Claim: "scope", Expected: "a space-separated string", Found: v.Kind().String(), Err: ErrInvalidClaim}
+		}
+		c.Scopes = strings.Fields(s)
+	} else if v, ok := tc.Get("scp"); ok {
+		var err error
+		if v.Kind() == jws.String {
+			var s string
+			s, err = v.AsString()
+			c.Scopes = strings.Fields(s)
+		} else {
+			c.Scopes, err = v.AsStrings()
+		}
+		if err != nil {
+			return nil, &ValidationError{Claim: "scp", Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
+		}
+	}
+	if groupsClaim != "" {
+		if v, ok := tc.Get(groupsClaim); ok {
+			g, err := v.AsStrings()
+			if err != nil {
+				return nil, &ValidationError{Claim: groupsClaim, Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
+			}
+			c.Groups = g
+		}
+	}
+	return c, nil
+}

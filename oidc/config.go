@@ -1,0 +1,221 @@
+package oidc
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cognitojwt/cognitojwt/jwks"
+	"github.com/cognitojwt/cognitojwt/jws"
+)
+
+// DefaultLeeway is the clock skew allowed on exp, nbf and iat when
+// [Config.Leeway] is zero.
+const DefaultLeeway = 5 * time.Second
+
+// DefaultCacheSize is the number of verified tokens remembered when
+// [Config.CacheSize] is zero.
+const DefaultCacheSize = 1024
+
+// KeySource looks up the key for a token's kid and alg; the key must fit
+// alg (see jwks.Key.Fits). *jwks.Remote satisfies it, and [StaticKeys]
+// adapts a *jwks.Set.
+type KeySource interface {
+	Key(ctx context.Context, kid string, alg jws.Algorithm) (*jwks.Key, error)
+}
+
+// StaticKeys is a KeySource over a fixed key set, for keys distributed out
+// of band and for tests.
+type StaticKeys struct{ Set *jwks.Set }
+
+// Key looks kid up in the set; see jwks.Set.Lookup.
+func (s StaticKeys) Key(_ context.Context, kid string, alg jws.Algorithm) (*jwks.Key, error) {
+	if s.Set == nil {
+		return nil, fmt.Errorf("%w: empty static key set", ErrKeysUnavailable)
+	}
+	return s.Set.Lookup(kid, alg)
+}
+
+// Config describes the tokens of one issuer that a verifier accepts. Zero
+// fields mean the documented defaults; [New] refuses an invalid Config.
+type Config struct {
+	// Issuer is compared exactly with the "iss" claim (a trailing slash
+	// matters: Auth0's issuers have one). Required. It must be https, or
+	// http on a loopback host or with AllowInsecureHTTP.
+	Issuer string
+
+	// Audiences are the accepted "aud" values: a token passes when one of
+	// its audiences equals one of these exactly (no prefix or substring
+	// match, and an empty "aud" never matches). Empty is a configuration
+	// error unless AllowAnyAudience is set.
+	Audiences []string
+
+	// AllowAnyAudience skips the "aud" check, for tokens that have no
+	// audience (Cognito access tokens) or when another rule decides.
+	AllowAnyAudience bool
+
+	// JWKSURL is where the issuer's keys are. Zero means discovery: the
+	// jwks_uri of <Issuer>/.well-known/openid-configuration, fetched on
+	// first use, whose "issuer" must equal Issuer.
+	JWKSURL string
+
+	// Keys, when not nil, is used instead of fetching any URL.
+	Keys KeySource
+
+	// KeyOptions tunes the remote key set (see jwks.Options); its
+	// HTTPClient and AllowInsecureHTTP are taken from this Config.
+	KeyOptions jwks.Options
+
+	// HTTPClient fetches discovery and keys. Nil means jwks's default
+	// client (timeouts, proxies from the environment).
+	HTTPClient *http.Client
+
+	// AllowInsecureHTTP permits http Issuer, JWKSURL and jwks_uri on
+	// hosts other than loopback. Never in production.
+	AllowInsecureHTTP bool
+
+	// Algorithms are the accepted signature algorithms. Nil means every
+	// algorithm package jws supports (keys are bound to their algorithm,
+	// so this is safe); list fewer to follow the issuer's policy.
+	Algorithms []jws.Algorithm
+
+	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
+	// DefaultLeeway (5 s); negative means none.
+	Leeway time.Duration
+
+	// MaxAge, when positive, refuses a token whose "iat" is older than
+	// this (or that has no "iat"), whatever its exp says.
+	MaxAge time.Duration
+
+	// RequiredClaims must each be present in the token, whatever their
+	// value.
+	RequiredClaims []string
+
+	// Scopes, when not nil, requires at least one of these scopes (all
+	// of them with AllScopes). A non-nil empty list is an error.
+	Scopes    []string
+	AllScopes bool
+
+	// Groups, when not nil, requires at least one of these groups (all of
+	// them with AllGroups), read from GroupsClaim. A non-nil empty list
+	// is an error.
+	Groups    []string
+	AllGroups bool
+
+	// GroupsClaim names the claim groups are read from. Zero means
+	// "groups"; Entra ID app roles are "roles", Cognito's
+	// "cognito:groups".
+	GroupsClaim string
+
+	// Check, when not nil, runs last, after the signature and every rule
+	// above passed, with the typed claims. A non-nil error refuses the
+	// token; it is returned inside a *ValidationError wrapping both
+	// ErrCheckFailed and the error itself, unless it is already a
+	// *ValidationError, which is returned as it is.
+	Check func(ctx context.Context, c *Claims) error
+
+	// ErrorClaims attaches the claims of a token that failed a rule after
+	// its signature verified to the *ValidationError. Off by default.
+	ErrorClaims bool
+
+	// CacheSize is the number of verified tokens remembered so that a
+	// repeated token skips parsing and the signature (every time rule and
+	// claim rule still runs on each call, and the key must still be in
+	// the issuer's key set). Zero means DefaultCacheSize; negative turns
+	// the cache off. With several configs the largest value wins.
+	CacheSize int
+
+	// MaxTokenSize is the largest token accepted, in bytes. Zero means
+	// jws.DefaultMaxTokenSize (16 KiB). With several configs the largest
+	// value wins.
+	MaxTokenSize int
+
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+}
+
+// validate checks c on its own.
+func (c *Config) validate() error {
+	if c.Issuer == "" {
+		return fmt.Errorf("oidc: Issuer is required")
+	}
+	if err := CheckURL("Issuer", c.Issuer, c.AllowInsecureHTTP); err != nil {
+		return err
+	}
+	if c.JWKSURL != "" {
+		if err := CheckURL("JWKSURL", c.JWKSURL, c.AllowInsecureHTTP); err != nil {
+			return err
+		}
+	}
+	if len(c.Audiences) == 0 && !c.AllowAnyAudience {
+		return fmt.Errorf("oidc: Audiences is empty for issuer %q: list the accepted audiences, or set AllowAnyAudience", clip(c.Issuer))
+	}
+	for _, a := range c.Audiences {
+		if a == "" {
+			return fmt.Errorf("oidc: empty audience for issuer %q", clip(c.Issuer))
+		}
+	}
+	for _, a := range c.Algorithms {
+		if !a.Supported() {
+			return fmt.Errorf("oidc: algorithm %q is not supported", clip(string(a)))
+		}
+	}
+	if c.Algorithms != nil && len(c.Algorithms) == 0 {
+		return fmt.Errorf("oidc: Algorithms is empty but not nil: nil means every supported algorithm")
+	}
+	if c.Scopes != nil && len(c.Scopes) == 0 {
+		return fmt.Errorf("oidc: Scopes is empty but not nil: nil means no requirement")
+	}
+	if c.Groups != nil && len(c.Groups) == 0 {
+		return fmt.Errorf("oidc: Groups is empty but not nil: nil means no requirement")
+	}
+	for _, list := range [][]string{c.Scopes, c.Groups, c.RequiredClaims} {
+		for _, s := range list {
+			if s == "" {
+				return fmt.Errorf("oidc: empty scope, group or claim name")
+			}
+		}
+	}
+	return nil
+}
+
+// CheckURL reports whether raw is an absolute https URL, or http on a
+// loopback host (127.0.0.0/8, ::1, localhost) or with allowHTTP. field
+// names the setting in the error.
+func CheckURL(field, raw string, allowHTTP bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.User != nil {
+		return fmt.Errorf("oidc: %s %q is not an absolute URL", field, clip(raw))
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if allowHTTP || isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("oidc: %s %q must be https (http only on a loopback host or with AllowInsecureHTTP)", field, clip(raw))
+	}
+	return fmt.Errorf("oidc: %s %q must be https", field, clip(raw))
+}
+
+// isLoopback reports whether host is "localhost" or a loopback IP. A name
+// such as "127.evil.example" is not an IP and is not loopback.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// clip bounds configuration text echoed in errors.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}

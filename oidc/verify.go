@@ -1,0 +1,347 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cognitojwt/cognitojwt/jwks"
+	"github.com/cognitojwt/cognitojwt/jws"
+)
+
+// Verifier verifies tokens of one or more issuers. It is safe for
+// concurrent use; build it once and share it.
+type Verifier struct {
+	parser  jws.Parser
+	issuers map[string]*issuer
+	cache   *tokenCache // nil when off
+}
+
+// issuer is everything that one "iss" value shares: its keys and the
+// rules of every Config that names it.
+type issuer struct {
+	name  string
+	keys  keyResolver
+	rules []*rules
+}
+
+// rules is one Config, compiled.
+type rules struct {
+	cfg    Config
+	leeway time.Duration
+	now    func() time.Time
+	groups string
+}
+
+// New returns a verifier for the tokens of one issuer.
+func New(cfg Config) (*Verifier, error) { return NewMulti([]Config{cfg}) }
+
+// NewMulti returns a verifier for several issuers, or several rule sets of
+// one issuer. A token is matched to the configs whose Issuer equals its
+// "iss" (no other config is ever consulted, and an unknown issuer is
+// refused before any key is fetched); it passes when it satisfies one of
+// them, tried in order. Configs of one issuer must agree on where its keys
+// are (JWKSURL, Keys). Every configuration error is reported here, never
+// at the first request.
+func NewMulti(cfgs []Config) (*Verifier, error) {
+	if len(cfgs) == 0 {
+		return nil, errors.New("oidc: no configuration")
+	}
+	v := &Verifier{issuers: make(map[string]*issuer)}
+	remotes := make(map[string]*jwks.Remote) // one key set per JWKS URL
+	cacheSize := 0
+	var algs []jws.Algorithm
+	allAlgs := false
+	for i := range cfgs {
+		cfg := cfgs[i]
+		if err := cfg.validate(); err != nil {
+			return nil, err
+		}
+		r := &rules{cfg: cfg, leeway: cfg.Leeway, now: cfg.Now, groups: cfg.GroupsClaim}
+		if r.leeway == 0 {
+			r.leeway = DefaultLeeway
+		} else if r.leeway < 0 {
+			r.leeway = 0
+		}
+		if r.now == nil {
+			r.now = time.Now
+		}
+		if r.groups == "" {
+			r.groups = "groups"
+		}
+		iss := v.issuers[cfg.Issuer]
+		if iss == nil {
+			keys, err := newKeyResolver(&cfg, remotes)
+			if err != nil {
+				return nil, err
+			}
+			iss = &issuer{name: cfg.Issuer, keys: keys}
+			v.issuers[cfg.Issuer] = iss
+		} else if first := iss.rules[0].cfg; first.JWKSURL != cfg.JWKSURL || !sameSource(first.Keys, cfg.Keys) {
+			return nil, fmt.Errorf("oidc: configs for issuer %q disagree on JWKSURL or Keys", clip(cfg.Issuer))
+		}
+		iss.rules = append(iss.rules, r)
+
+		switch {
+		case cfg.CacheSize < 0:
+		case cfg.CacheSize == 0:
+			cacheSize = max(cacheSize, DefaultCacheSize)
+		default:
+			cacheSize = max(cacheSize, cfg.CacheSize)
+		}
+		v.parser.MaxSize = max(v.parser.MaxSize, cfg.MaxTokenSize)
+		if cfg.Algorithms == nil {
+			allAlgs = true
+		}
+		for _, a := range cfg.Algorithms {
+			if !slices.Contains(algs, a) {
+				algs = append(algs, a)
+			}
+		}
+	}
+	if !allAlgs {
+		v.parser.Algorithms = algs
+	}
+	if cacheSize > 0 {
+		v.cache = newTokenCache(cacheSize)
+	}
+	return v, nil
+}
+
+// Issuers returns the issuers this verifier accepts.
+func (v *Verifier) Issuers() []string {
+	out := make([]string, 0, len(v.issuers))
+	for name := range v.issuers {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Hydrate fetches every issuer's discovery document and keys now, so that
+// the first request pays nothing. It returns the errors of the issuers
+// that failed, joined; the verifier stays usable and retries on demand.
+func (v *Verifier) Hydrate(ctx context.Context) error {
+	var errs []error
+	for _, name := range v.Issuers() {
+		if err := v.issuers[name].keys.hydrate(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("oidc: hydrate %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Verify parses token, verifies its signature with the issuer's key, and
+// applies the rules of the configs of its issuer, returning the claims of
+// the first config it satisfies.
+//
+// It refuses, in this order: a malformed token or a disallowed algorithm
+// (ErrMalformed, ErrUnsupportedAlgorithm); an "iss" that no config names
+// (ErrInvalidIssuer, before any key is fetched); a kid with no fitting
+// key (ErrKeyNotFound), or no keys at all (ErrKeysUnavailable: answer 503,
+// not 401); a bad signature (ErrInvalidSignature); then, per config, the
+// algorithm, exp (required), nbf, iat, MaxAge, aud, required claims,
+// scopes and groups, and the Check. When every config refuses, the error
+// of the first is returned.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	tok, iss, err := v.verifyToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	var first error
+	for _, r := range iss.rules {
+		c, err := r.apply(ctx, tok)
+		if err == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, first
+}
+
+// VerifyToken is the first half of Verify: parse, issuer, key and
+// signature, without any claim rule. Packages that layer their own rules
+// on an issuer (such as cognitojwt) call it and then Apply.
+func (v *Verifier) verifyToken(ctx context.Context, token string) (*jws.Token, *issuer, error) {
+	if v.cache != nil {
+		if e := v.cache.get(token); e != nil {
+			// The key must still be trusted: a key removed from the
+			// issuer's set stops vouching for cached tokens too.
+			k, err := e.iss.keys.key(ctx, e.tok.Header.KeyID, e.tok.Header.Algorithm)
+			if err != nil {
+				return nil, nil, err
+			}
+			if k == e.key {
+				return e.tok, e.iss, nil
+			}
+		}
+	}
+	tok, err := v.parser.Parse(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	iss := v.issuers[tok.Claims.Issuer]
+	if iss == nil {
+		found := echo(tok.Claims.Issuer)
+		if tok.Claims.Issuer == "" {
+			found = ""
+		}
+		return nil, nil, &ValidationError{Claim: "iss", Expected: "a configured issuer", Found: found, Err: ErrInvalidIssuer}
+	}
+	key, err := iss.keys.key(ctx, tok.Header.KeyID, tok.Header.Algorithm)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tok.Verify(key.Public); err != nil {
+		return nil, nil, err
+	}
+	if v.cache != nil {
+		v.cache.put(strings.Clone(token), &cacheEntry{tok: tok, iss: iss, key: key})
+	}
+	return tok, iss, nil
+}
+
+// apply runs one config's rules on a token whose signature verified.
+func (r *rules) apply(ctx context.Context, tok *jws.Token) (*Claims, error) {
+	c, err := newClaims(tok, r.groups)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.check(c); err != nil {
+		return nil, r.refuse(err, c)
+	}
+	if r.cfg.Check != nil {
+		if err := r.cfg.Check(ctx, c); err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				ve = &ValidationError{Err: &checkError{err}}
+			}
+			return nil, r.refuse(ve, c)
+		}
+	}
+	return c, nil
+}
+
+// refuse attaches the claims when the config opted in.
+func (r *rules) refuse(err error, c *Claims) error {
+	var ve *ValidationError
+	if r.cfg.ErrorClaims && errors.As(err, &ve) && ve.Claims == nil {
+		ve.Claims = c
+	}
+	return err
+}
+
+// checkError wraps an error of Config.Check so that errors.Is finds both
+// ErrCheckFailed and the Check's own error.
+type checkError struct{ err error }
+
+func (e *checkError) Error() string   { return ErrCheckFailed.Error() + ": " + e.err.Error() }
+func (e *checkError) Unwrap() []error { return []error{ErrCheckFailed, e.err} }
+
+// check applies the claim rules, cheapest first.
+func (r *rules) check(c *Claims) error {
+	cfg := &r.cfg
+	if cfg.Algorithms != nil && !slices.Contains(cfg.Algorithms, c.Algorithm()) {
+		return fmt.Errorf("%w: %s is not allowed for issuer %s", ErrUnsupportedAlgorithm, c.Algorithm(), clip(cfg.Issuer))
+	}
+	if err := CheckTimes(c, r.now(), r.leeway, cfg.MaxAge); err != nil {
+		return err
+	}
+	if !cfg.AllowAnyAudience && !anyOf(c.Audience, cfg.Audiences) {
+		found := ""
+		if c.Audience != nil {
+			found = echoList(c.Audience)
+		}
+		return &ValidationError{Claim: "aud", Expected: "one of " + fmt.Sprint(cfg.Audiences), Found: found, Err: ErrInvalidAudience}
+	}
+	for _, name := range cfg.RequiredClaims {
+		if _, ok := c.Get(name); !ok {
+			return &ValidationError{Claim: name, Expected: "present", Err: ErrMissingClaim}
+		}
+	}
+	if cfg.Scopes != nil && !Satisfies(c.Scopes, cfg.Scopes, cfg.AllScopes) {
+		return &ValidationError{Claim: "scope", Expected: want(cfg.Scopes, cfg.AllScopes), Found: echoList(c.Scopes), Err: ErrMissingScope}
+	}
+	if cfg.Groups != nil && !Satisfies(c.Groups, cfg.Groups, cfg.AllGroups) {
+		return &ValidationError{Claim: r.groups, Expected: want(cfg.Groups, cfg.AllGroups), Found: echoList(c.Groups), Err: ErrMissingGroup}
+	}
+	return nil
+}
+
+// CheckTimes applies the time rules of RFC 7519 §4.1.4–6 with leeway: exp
+// is required and must be after now−leeway; nbf, when present, must be at
+// or before now+leeway; iat, when present, must not be after now+leeway
+// (a token from the future); with maxAge > 0, iat is required and must be
+// no older than maxAge+leeway.
+func CheckTimes(c *Claims, now time.Time, leeway, maxAge time.Duration) error {
+	if c.ExpiresAt.IsZero() {
+		return &ValidationError{Claim: "exp", Expected: "present", Err: ErrMissingClaim}
+	}
+	if !now.Before(c.ExpiresAt.Add(leeway)) {
+		return &ValidationError{Claim: "exp", Expected: "after " + stamp(now.Add(-leeway)), Found: stamp(c.ExpiresAt), Err: ErrExpired}
+	}
+	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(leeway)) {
+		return &ValidationError{Claim: "nbf", Expected: "not after " + stamp(now.Add(leeway)), Found: stamp(c.NotBefore), Err: ErrNotYetValid}
+	}
+	if !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(leeway)) {
+		return &ValidationError{Claim: "iat", Expected: "not after " + stamp(now.Add(leeway)), Found: stamp(c.IssuedAt), Err: ErrNotYetValid}
+	}
+	if maxAge > 0 {
+		if c.IssuedAt.IsZero() {
+			return &ValidationError{Claim: "iat", Expected: "present (MaxAge is set)", Err: ErrMissingClaim}
+		}
+		if now.Sub(c.IssuedAt) > maxAge+leeway {
+			return &ValidationError{Claim: "iat", Expected: "within " + maxAge.String(), Found: stamp(c.IssuedAt), Err: ErrExpired}
+		}
+	}
+	return nil
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// Satisfies reports whether have meets want: at least one element of want
+// (or, with all, every element) is in have. Comparison is exact. An empty
+// want is met only in the all mode.
+func Satisfies(have, want []string, all bool) bool {
+	if all {
+		for _, w := range want {
+			if !slices.Contains(have, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return anyOf(have, want)
+}
+
+func anyOf(have, want []string) bool {
+	for _, h := range have {
+		if slices.Contains(want, h) {
+			return true
+		}
+	}
+	return false
+}
+
+func want(list []string, all bool) string {
+	if all {
+		return "all of " + fmt.Sprint(list)
+	}
+	return "one of " + fmt.Sprint(list)
+}
+
+// sameSource reports whether two configs name the same key source. It
+// never panics: sources of an incomparable type are never "the same".
+func sameSource(a, b KeySource) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	ta := reflect.TypeOf(a)
+	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+}
