@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -497,7 +498,7 @@ func TestVerifyConcurrent(t *testing.T) {
 				tt := tokens[(g+i)%len(tokens)]
 				_, err := v.Verify(context.Background(), tt.tok)
 				if (tt.want == nil && err != nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
-					failures <- err.Error()
+					failures <- fmt.Sprintf("token %d: err = %v, want %v", (g+i)%len(tokens), err, tt.want)
 					return
 				}
 			}

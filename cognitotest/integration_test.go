@@ -72,7 +72,7 @@ func TestVerifierAcceptsMinted(t *testing.T) {
 	ctx := context.Background()
 	access := newVerifier(t, iss, cognitojwt.AccessToken, nil)
 	id := newVerifier(t, iss, cognitojwt.IDToken, nil)
-	any := newVerifier(t, iss, cognitojwt.AnyTokenUse, nil)
+	anyUse := newVerifier(t, iss, cognitojwt.AnyTokenUse, nil)
 	if err := access.Hydrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -91,9 +91,9 @@ func TestVerifierAcceptsMinted(t *testing.T) {
 		{"ID by id", id, idTok, nil},
 		{"access by id", id, accessTok, cognitojwt.ErrInvalidTokenUse},
 		{"M2M by id", id, m2mTok, cognitojwt.ErrInvalidTokenUse},
-		{"access by any", any, accessTok, nil},
-		{"ID by any", any, idTok, nil},
-		{"M2M by any", any, m2mTok, nil},
+		{"access by any", anyUse, accessTok, nil},
+		{"ID by any", anyUse, idTok, nil},
+		{"M2M by any", anyUse, m2mTok, nil},
 		{"expired access", access, iss.AccessToken(cognitotest.TokenOptions{Expired: true}), cognitojwt.ErrExpired},
 		{"expired ID", id, iss.IDToken(cognitotest.TokenOptions{Expired: true}), cognitojwt.ErrExpired},
 		{"expired M2M", access, iss.M2MToken(cognitotest.TokenOptions{Expired: true}), cognitojwt.ErrExpired},

@@ -58,9 +58,9 @@ type TokenOptions struct {
 	// profile claims ("name", "phone_number", "nonce"…), or a wrong
 	// "iss", "token_use" or "exp" for a negative test. Values are any
 	// JSON that encoding/json can write: strings, numbers, booleans,
-	// slices, maps, json.RawMessage. A nil value removes the claim (to
-	// mint a token without "exp", say); json.RawMessage("null") writes a
-	// JSON null.
+	// slices, maps, json.RawMessage. An untyped nil value removes the
+	// claim (to mint a token without "exp", say); json.RawMessage("null")
+	// writes a JSON null, as does a nil slice or map.
 	Claims map[string]any
 
 	// Header adds or replaces members of the JOSE header after "kid" and
@@ -162,9 +162,10 @@ func (i *Issuer) MintM2M(o TokenOptions) (string, error) {
 
 // AccessToken is MintAccess for tests: it takes zero or one TokenOptions
 // and ends the test with t.Fatal on error, t being the one given to
-// NewIssuer. Call it from the test's goroutine (t.Fatal must be); other
-// goroutines should use MintAccess. On an issuer made without a t
-// (NewUnstartedIssuer), it panics on error.
+// NewIssuer. Call it from that test's own goroutine, as t.Fatal requires:
+// in its subtests and in other goroutines, use MintAccess and report the
+// error yourself. On an issuer made without a t (NewUnstartedIssuer), it
+// panics on error.
 func (i *Issuer) AccessToken(opts ...TokenOptions) string {
 	if i.t != nil {
 		i.t.Helper()
