@@ -158,18 +158,20 @@ func equalFoldASCII(a, b string) bool {
 // refuses, with [ErrInvalidKey], a key of the wrong type (an RSA key for an
 // ES256 token: algorithm confusion), an EC key on another curve, an RSA
 // modulus outside [MinRSABits, MaxRSABits] bits or even, an RSA exponent
-// that is not odd or not greater than 1, an EC point not on its curve, and
-// an Ed25519 key of the wrong length. An unsupported alg yields
+// that is not odd or not greater than 1, an RSA modulus with the ROCA
+// fingerprint (CVE-2017-15361: factorable), an EC point not on its curve,
+// and an Ed25519 key of the wrong length. An unsupported alg yields
 // [ErrUnsupportedAlgorithm]. Accepted key types are *rsa.PublicKey,
 // *ecdsa.PublicKey and ed25519.PublicKey.
 func CheckKey(alg Algorithm, key crypto.PublicKey) error {
 	return checkKey(alg, key, true)
 }
 
-// checkKey is CheckKey; validatePoint=false skips the EC on-curve check,
-// which VerifySignature can afford to skip because crypto/ecdsa decodes (and
-// so validates) the point itself on every verification.
-func checkKey(alg Algorithm, key crypto.PublicKey, validatePoint bool) error {
+// checkKey is CheckKey; full=false skips the checks that cost more than a
+// comparison: the EC on-curve check, which crypto/ecdsa repeats on every
+// verification anyway, and the ROCA fingerprint, which keys from a JWKS
+// pass once, when they are imported.
+func checkKey(alg Algorithm, key crypto.PublicKey, full bool) error {
 	p := alg.params()
 	switch p.fam {
 	case famRSA, famPSS:
@@ -177,7 +179,13 @@ func checkKey(alg Algorithm, key crypto.PublicKey, validatePoint bool) error {
 		if !ok || k == nil {
 			return fmt.Errorf("%w: %s needs an RSA public key, got %T", ErrInvalidKey, alg, key)
 		}
-		return checkRSA(k)
+		if err := checkRSA(k); err != nil {
+			return err
+		}
+		if full && isROCA(k.N) {
+			return fmt.Errorf("%w: RSA modulus has the ROCA fingerprint (CVE-2017-15361): it can be factored", ErrInvalidKey)
+		}
+		return nil
 	case famECDSA:
 		k, ok := key.(*ecdsa.PublicKey)
 		if !ok || k == nil || k.Curve == nil {
@@ -186,7 +194,7 @@ func checkKey(alg Algorithm, key crypto.PublicKey, validatePoint bool) error {
 		if k.Curve != p.curve {
 			return fmt.Errorf("%w: %s needs curve %s, key is on %s", ErrInvalidKey, alg, p.curve.Params().Name, k.Curve.Params().Name)
 		}
-		if k.X == nil || k.Y == nil || (validatePoint && !onCurve(k)) {
+		if k.X == nil || k.Y == nil || (full && !onCurve(k)) {
 			return fmt.Errorf("%w: EC point is not on %s", ErrInvalidKey, p.curve.Params().Name)
 		}
 		return nil

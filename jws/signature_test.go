@@ -218,3 +218,27 @@ func TestAlgorithmMetadata(t *testing.T) {
 		}
 	}
 }
+
+// rocaModulus is the RSA modulus of Wycheproof's json_web_key_test.json
+// group jws_rsa_roca_key (Apache-2.0, see conformance/testdata/wycheproof):
+// a 2049-bit key with the Infineon fingerprint.
+const rocaModulus = "AanFpofbj7KjD4Lf-N2hVMKR7yewSyXhhbirIMTGpfYEhZ_lnt5UoK98DnKIgArXGTu3MaW_HhFw16HGaTDUHqPrId7fe4r11CqRw09yBFuW79V8sYIwHdzCaWflUI6auImYbVfoN9_nD5n8N8SY9DwXw7mwZM9wREPXoDPgOoIWl6q_MPsp7n0zs3Z5ZaiQWOOzl1S9OhwAfSiiOwz6efnXEaxuTEtPd7BjSx7NaFka8Dx9U7YqXy2RFj1O9PjyaDGuRh7YXsX3iMUSP_wSyHQg_c_qHRtKUsNSGCT7OZg0hzm2KphtjnayKJvC64vAbROBR4Ubg6Bxg9IQVZ-QYyE"
+
+func TestCheckKeyRefusesROCA(t *testing.T) {
+	b, err := base64.RawURLEncoding.DecodeString(rocaModulus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weak := &rsa.PublicKey{N: new(big.Int).SetBytes(b), E: 65537}
+	if err := CheckKey(RS256, weak); !errors.Is(err, ErrInvalidKey) {
+		t.Fatalf("ROCA key: CheckKey = %v", err)
+	}
+	// Generated keys do not have the fingerprint (a false positive has
+	// probability far below 2^-100).
+	if err := CheckKey(RS256, &keys(t).rsa2048.PublicKey); err != nil {
+		t.Fatalf("ordinary key refused: %v", err)
+	}
+	if isROCA(big.NewInt(65537 * 3)) {
+		t.Error("a small number has the fingerprint")
+	}
+}

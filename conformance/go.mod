@@ -1,0 +1,7 @@
+module github.com/cognitojwt/cognitojwt/conformance
+
+go 1.25
+
+require github.com/cognitojwt/cognitojwt v0.0.0
+
+replace github.com/cognitojwt/cognitojwt => ../
