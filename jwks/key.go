@@ -130,8 +130,8 @@ func (k *Key) misfit(alg jws.Algorithm) error {
 // ParseKey parses and validates one JWK, a JSON object (RFC 7517 §4), as
 // a public signature-verification key.
 //
-// It accepts "kty" RSA (modulus of 2048 to 8192 bits, odd; exponent odd,
-// greater than 1 and below 2^31), EC (P-256, P-384, P-521; "x" and "y" of
+// It accepts "kty" RSA (modulus of 2048 to 8192 bits, odd, without the
+// ROCA fingerprint; exponent odd, greater than 1 and below 2^31), EC (P-256, P-384, P-521; "x" and "y" of
 // exactly the coordinate length, a point on the curve) and OKP with "crv"
 // Ed25519. Numbers and coordinates must be strict base64url: no padding,
 // no whitespace, no characters outside the URL-safe alphabet, canonical
@@ -205,6 +205,11 @@ func newKey(kid, kty, crv string, alg jws.Algorithm, pub crypto.PublicKey) (*Key
 			what += " " + crv
 		}
 		return nil, invalidKey(fmt.Sprintf("alg %s does not fit a %s key", alg, what))
+	}
+	// crypto/rsa refuses exponents of 2^31 and above at verification time;
+	// refuse them here so that such a key is reported, not silently dead.
+	if k, ok := pub.(*rsa.PublicKey); ok && k.E > 1<<31-1 {
+		return nil, invalidKey(`RSA exponent is 2^31 or more`)
 	}
 	check := alg
 	if check == "" {
@@ -473,10 +478,8 @@ func (j *jwk) rsa(alg jws.Algorithm) (*Key, error) {
 	if len(e) == 0 || e[0] == 0 {
 		return nil, invalidKey(`"e" has leading zero octets`)
 	}
-	// crypto/rsa refuses exponents of 2^31 and above at verification time;
-	// refuse them here so that such a key is reported, not silently dead.
-	if len(e) > 4 || (len(e) == 4 && e[0] >= 0x80) {
-		return nil, invalidKey(`"e" is 2^31 or more`)
+	if len(e) > 4 || (len(e) == 4 && e[0] >= 0x80) { // see newKey; also keeps exp from overflowing
+		return nil, invalidKey(`RSA exponent is 2^31 or more`)
 	}
 	var exp int
 	for _, b := range e {

@@ -377,6 +377,7 @@ func TestNewKey(t *testing.T) {
 		{"rsa 1024", "", small, "outside 2048..8192"},
 		{"rsa for ES256", jws.ES256, &rsaKeys()[0].PublicKey, "does not fit"},
 		{"rsa for HS256", "HS256", &rsaKeys()[0].PublicKey, "not a supported"},
+		{"rsa exponent 2^31+1", "", &rsa.PublicKey{N: rsaKeys()[0].N, E: 1<<31 + 1}, "2^31"},
 		{"P-224", "", p224, "unsupported EC curve"},
 		{"ed25519 short", "", ed25519.PublicKey(make([]byte, 31)), "32 bytes"},
 		{"nil rsa", "", (*rsa.PublicKey)(nil), "nil"},

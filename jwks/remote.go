@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/cognitojwt/cognitojwt/jws"
 )
@@ -116,7 +117,10 @@ type Options struct {
 // schedule (TTL), when a token names an unknown kid (at most once per
 // MinRefetchInterval), and after failures (with backoff). It is safe for
 // concurrent use and needs no Close: it starts a goroutine only for a
-// fetch, and that goroutine ends with the fetch.
+// fetch, and that goroutine ends with the fetch. (On the real clock, a
+// runtime timer also marks the cached keys stale when their TTL ends, so
+// that lookups need not read the clock; it holds only a weak reference, so
+// a Remote that is no longer used is garbage collected as usual.)
 type Remote struct {
 	url        string
 	client     *http.Client
@@ -130,7 +134,7 @@ type Remote struct {
 	stale      time.Duration
 	maxBackoff time.Duration
 	onEvent    func(Event)
-	now        func() time.Time // nil: real time (and the hit path's time.Since)
+	now        func() time.Time // nil: real time, and the hit path trusts snapshot.expired
 
 	// cur is what lookups read: an immutable snapshot replaced whole by a
 	// fetch, so the hit path is one atomic load and takes no lock.
@@ -143,6 +147,13 @@ type Remote struct {
 	lastErr   error      // the last fetch's error, nil after a success
 	etag      string     // validator of the cached document
 
+	// busy (a fetch is in flight) and idleUntil (nextFetch) mirror mu's
+	// state for the background refresh of stale keys, so that during an
+	// outage a lookup of a cached key does not take mu to learn that no
+	// fetch may start.
+	busy      atomic.Bool
+	idleUntil atomic.Int64 // nextFetch in UnixNano
+
 	waitHook func() // tests: called when a caller starts waiting on a fetch
 }
 
@@ -152,6 +163,25 @@ type snapshot struct {
 	at     time.Time     // when the set was fetched or last confirmed (304)
 	fresh  time.Duration // serve without refreshing until at+fresh
 	usable time.Duration // serve at all until at+usable (fresh + stale-if-error)
+
+	// expired is set by a timer at at+fresh, on the real clock only, so
+	// that the hit path knows the set is fresh without reading the clock
+	// (a clock read costs more than the rest of the lookup). The slow
+	// path always reads the clock; the flag is only a shortcut.
+	expired atomic.Bool
+	timer   *time.Timer
+}
+
+// expireAt arms s.expired. The timer holds only a weak pointer, so a
+// Remote that is dropped (snapshot and all) can be collected before its
+// TTL ends; the timer's goroutine runs only when it fires, for one store.
+func (s *snapshot) expireAt(d time.Duration) {
+	wp := weak.Make(s)
+	s.timer = time.AfterFunc(d, func() {
+		if s := wp.Value(); s != nil {
+			s.expired.Store(true)
+		}
+	})
 }
 
 // call is one fetch; done closes when it has finished and err is set.
@@ -266,21 +296,12 @@ func (r *Remote) URL() string { return r.url }
 //     failed or is backing off, or when ctx ended while waiting for a
 //     fetch (the error then also wraps ctx.Err()).
 func (r *Remote) Key(ctx context.Context, kid string, alg jws.Algorithm) (*Key, error) {
-	if s := r.cur.Load(); s != nil && r.since(s.at) < s.fresh {
+	if s := r.cur.Load(); s != nil && !s.expired.Load() && (r.now == nil || r.now().Sub(s.at) < s.fresh) {
 		if k := s.set.find(kid, alg); k != nil {
 			return k, nil
 		}
 	}
 	return r.lookup(ctx, kid, alg)
-}
-
-// since is time.Since on the real clock: one monotonic clock read, the
-// cheapest way to know whether the cached keys are still fresh.
-func (r *Remote) since(t time.Time) time.Duration {
-	if r.now == nil {
-		return time.Since(t)
-	}
-	return r.now().Sub(t)
 }
 
 func (r *Remote) clock() time.Time {
@@ -306,7 +327,7 @@ func (r *Remote) lookup(ctx context.Context, kid string, alg jws.Algorithm) (*Ke
 		now := r.clock()
 		usable := s != nil && now.Sub(s.at) < s.usable
 		if usable && (s.set.has(kid) || waited) {
-			if now.Sub(s.at) >= s.fresh {
+			if now.Sub(s.at) >= s.fresh && !r.busy.Load() && now.UnixNano() >= r.idleUntil.Load() {
 				r.startFetch(ctx, now, TriggerRefresh) // in the background: this caller does not wait
 			}
 			if k := s.set.find(kid, alg); k != nil {
@@ -390,7 +411,7 @@ func (r *Remote) Hydrate(ctx context.Context) error {
 // It never fetches.
 func (r *Remote) Keys() []*Key {
 	s := r.cur.Load()
-	if s == nil || r.since(s.at) >= s.usable {
+	if s == nil || r.clock().Sub(s.at) >= s.usable {
 		return nil
 	}
 	return s.set.Keys()
@@ -443,6 +464,8 @@ func (r *Remote) startFetch(ctx context.Context, now time.Time, trigger string) 
 	c := &call{done: make(chan struct{})}
 	r.inflight = c
 	r.nextFetch = now.Add(r.interval)
+	r.busy.Store(true)
+	r.idleUntil.Store(r.nextFetch.UnixNano())
 	etag := ""
 	if r.cur.Load() != nil {
 		etag = r.etag
@@ -493,10 +516,19 @@ func (r *Remote) run(parent context.Context, c *call, trigger, etag string) {
 			}
 			events = appendChanges(events, prev, set)
 		}
-		r.cur.Store(&snapshot{set: set, at: now, fresh: res.ttl, usable: res.ttl + r.stale})
+		next := &snapshot{set: set, at: now, fresh: res.ttl, usable: res.ttl + r.stale}
+		if r.now == nil {
+			next.expireAt(res.ttl)
+		}
+		r.cur.Store(next)
+		if old != nil && old.timer != nil {
+			old.timer.Stop()
+		}
 		events = append(events, Event{Kind: FetchSucceeded, Keys: set.Len(), Trigger: trigger, Duration: elapsed, TTL: res.ttl, NotModified: res.notModified})
 	}
 	r.inflight = nil
+	r.idleUntil.Store(r.nextFetch.UnixNano())
+	r.busy.Store(false)
 	r.mu.Unlock()
 
 	for _, e := range events {

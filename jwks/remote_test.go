@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/cognitojwt/cognitojwt/jws"
 )
@@ -422,12 +423,12 @@ func TestRemoteOutage(t *testing.T) {
 		kid     string
 		want    error
 	}{
-		{time.Hour, "k1", nil},                             // TTL over: stale keys serve, refresh fails
-		{0, "unknown", ErrKeyNotFound},                     // a usable set answers unknown kids: 401, not 503
-		{12 * time.Hour, "k1", nil},                        // deep in the outage
-		{12*time.Hour - time.Second, "k1", nil},            // one second before the window ends
-		{time.Second, "k1", ErrKeysUnavailable},            // TTL + StaleIfError: 503
-		{time.Second, "unknown", ErrKeysUnavailable},       // nothing usable: unknown kids are 503 too
+		{time.Hour, "k1", nil},                       // TTL over: stale keys serve, refresh fails
+		{0, "unknown", ErrKeyNotFound},               // a usable set answers unknown kids: 401, not 503
+		{12 * time.Hour, "k1", nil},                  // deep in the outage
+		{12*time.Hour - time.Second, "k1", nil},      // one second before the window ends
+		{time.Second, "k1", ErrKeysUnavailable},      // TTL + StaleIfError: 503
+		{time.Second, "unknown", ErrKeysUnavailable}, // nothing usable: unknown kids are 503 too
 		{DefaultMaxBackoff + time.Second, "k1", ErrKeysUnavailable},
 	}
 	for i, s := range steps {
@@ -565,7 +566,7 @@ func TestRemoteHungRefreshDoesNotBlock(t *testing.T) {
 	clock := newClock()
 	k1 := ecKey(t, "k1")
 	srv := newKeyServer(t, doc(t, k1))
-	r, rec := newRemote(t, srv.URL, clock, Options{Timeout: 300 * time.Millisecond})
+	r, rec := newRemote(t, srv.URL, clock, Options{Timeout: time.Second})
 	if err := r.Hydrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -578,7 +579,7 @@ func TestRemoteHungRefreshDoesNotBlock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if took := time.Since(start); took > 250*time.Millisecond {
+	if took := time.Since(start); took > 500*time.Millisecond { // a lookup that waited would take the 1 s Timeout
 		t.Errorf("1000 lookups during a hung refresh took %v", took)
 	}
 	rec.wait(t, FetchFailed, 1)
@@ -717,7 +718,8 @@ func TestRemoteResponseLimits(t *testing.T) {
 					written.Add(int64(n))
 				}
 				if err == nil {
-					_, _ = w.Write(tail)
+					n, _ = w.Write(tail)
+					written.Add(int64(n))
 				}
 			}))
 			defer srv.Close()
@@ -1206,4 +1208,57 @@ func BenchmarkRemoteKeyHitParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestRemoteRealClockExpiry covers the production hit path, which learns
+// that keys are past their TTL from a timer instead of reading the clock:
+// without the timer, a Remote on the real clock would never refresh.
+func TestRemoteRealClockExpiry(t *testing.T) {
+	ctx := testCtx(t)
+	srv := newKeyServer(t, doc(t, ecKey(t, "k1")))
+	r, rec := newRemote(t, srv.URL, nil, Options{TTL: 50 * time.Millisecond, MinTTL: time.Millisecond, MinRefetchInterval: time.Millisecond})
+	if err := r.Hydrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := r.cur.Load()
+	// Bounded polling: real timers need real time to fire.
+	for i := 0; i < 300 && srv.hits.Load() < 2; i++ {
+		if _, err := r.Key(ctx, "k1", jws.ES256); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := srv.hits.Load(); n < 2 {
+		t.Fatalf("no refresh after the TTL: %d requests", n)
+	}
+	rec.wait(t, FetchSucceeded, 2)
+	if !first.expired.Load() {
+		t.Error("the first snapshot was never marked expired")
+	}
+	if e, _ := rec.last(FetchStarted); e.Trigger != TriggerRefresh {
+		t.Errorf("trigger %q", e.Trigger)
+	}
+}
+
+// TestRemoteCollected: the expiry timer does not keep a Remote alive, so
+// one that is dropped needs no Close.
+func TestRemoteCollected(t *testing.T) {
+	srv := newKeyServer(t, doc(t, ecKey(t, "k1")))
+	wr, ws := func() (weak.Pointer[Remote], weak.Pointer[snapshot]) {
+		r, err := NewRemote(srv.URL, Options{TTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Hydrate(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		return weak.Make(r), weak.Make(r.cur.Load())
+	}()
+	for i := 0; i < 20 && (wr.Value() != nil || ws.Value() != nil); i++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond) // let finalizers and the sweeper run
+	}
+	if wr.Value() != nil || ws.Value() != nil {
+		t.Error("a dropped Remote (or its key set) is still reachable")
+	}
 }
