@@ -1,0 +1,133 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cognitojwt/cognitojwt"
+	"github.com/cognitojwt/cognitojwt/jwks"
+	"github.com/cognitojwt/cognitojwt/jws"
+	"github.com/cognitojwt/cognitojwt/oidc"
+)
+
+// identity is a verified token's claims, from a Cognito pool or another
+// issuer. It answers httpauth's requirements (HasScope, InGroup, Get).
+type identity struct {
+	oc *oidc.Claims
+}
+
+func (i *identity) HasScope(s string) bool            { return i.oc.HasScope(s) }
+func (i *identity) InGroup(g string) bool             { return i.oc.InGroup(g) }
+func (i *identity) Get(name string) (jws.Value, bool) { return i.oc.Get(name) }
+func (i *identity) Raw() []byte                       { return i.oc.Raw() }
+
+// verifier tries the Cognito pools, then the other issuers. A token is
+// matched by its issuer, so at most one of them can accept it.
+type verifier struct {
+	pools   *cognitojwt.Verifier // nil when no pool is configured
+	issuers *oidc.Verifier       // nil when no issuer is configured
+}
+
+func newVerifier(cfg *Config, onEvent func(jwks.Event)) (*verifier, error) {
+	v := &verifier{}
+	if len(cfg.Pools) > 0 {
+		cfgs := make([]cognitojwt.Config, len(cfg.Pools))
+		for i, p := range cfg.Pools {
+			cfgs[i] = p.cognito()
+			cfgs[i].KeyOptions.OnEvent = onEvent
+		}
+		pv, err := cognitojwt.NewMulti(cfgs)
+		if err != nil {
+			return nil, err
+		}
+		v.pools = pv
+	}
+	if len(cfg.Issuers) > 0 {
+		cfgs := make([]oidc.Config, len(cfg.Issuers))
+		for i, is := range cfg.Issuers {
+			cfgs[i] = oidc.Config{
+				Issuer:            is.Issuer,
+				Audiences:         is.Audiences,
+				AllowAnyAudience:  is.AllowAnyAudience,
+				JWKSURL:           is.JWKSURL,
+				GroupsClaim:       is.GroupsClaim,
+				AllowInsecureHTTP: is.AllowInsecureHTTP,
+				Leeway:            is.Leeway.D(0),
+			}
+			cfgs[i].KeyOptions.OnEvent = onEvent
+		}
+		iv, err := oidc.NewMulti(cfgs)
+		if err != nil {
+			return nil, err
+		}
+		v.issuers = iv
+	}
+	return v, nil
+}
+
+// Verify returns the identity of a valid token of any configured pool or
+// issuer.
+func (v *verifier) Verify(ctx context.Context, token string) (*identity, error) {
+	if v.pools != nil {
+		c, err := v.pools.Verify(ctx, token)
+		if err == nil {
+			return &identity{oc: &c.Claims}, nil
+		}
+		if v.issuers == nil || !errors.Is(err, oidc.ErrInvalidIssuer) {
+			return nil, err
+		}
+	}
+	c, err := v.issuers.Verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return &identity{oc: c}, nil
+}
+
+// Hydrate fetches every key set.
+func (v *verifier) Hydrate(ctx context.Context) error {
+	var errs []error
+	if v.pools != nil {
+		errs = append(errs, v.pools.Hydrate(ctx))
+	}
+	if v.issuers != nil {
+		errs = append(errs, v.issuers.Hydrate(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// headerValue renders a claim for a request header: strings as they are,
+// arrays of strings joined with ",", numbers and booleans as JSON, other
+// values as compact JSON. A value with a control character (which a
+// header cannot carry, and which would split it) or over 8 KiB is not
+// forwarded.
+func headerValue(v jws.Value) (string, error) {
+	var s string
+	switch v.Kind() {
+	case jws.String:
+		str, err := v.AsString()
+		if err != nil {
+			return "", err
+		}
+		s = str
+	case jws.Array:
+		if list, err := v.AsStrings(); err == nil {
+			s = strings.Join(list, ",")
+		} else {
+			s = v.Raw()
+		}
+	default:
+		s = v.Raw()
+	}
+	if len(s) > 8<<10 {
+		return "", fmt.Errorf("claim value of %d bytes is too long for a header", len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return "", errors.New("claim value has a control character")
+		}
+	}
+	return s, nil
+}
