@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cognitojwt/cognitojwt"
+	"github.com/cognitojwt/cognitojwt/oidc"
 )
 
 // Config is the gateway's configuration file. Zero fields mean the
@@ -221,7 +222,12 @@ func (c *Config) validate() error {
 	for i, is := range c.Issuers {
 		if is.Issuer == "" {
 			fail("issuers[%d]: issuer is required", i)
+		} else if _, err := oidc.New(is.oidc()); err != nil {
+			fail("issuers[%d]: %v", i, err)
 		}
+	}
+	if _, err := parseSources(c.Sources); err != nil {
+		fail("%v", err)
 	}
 	switch c.Default {
 	case "":
@@ -292,5 +298,17 @@ func (p PoolConfig) cognito() cognitojwt.Config {
 		JWKSURL:           p.JWKSURL,
 		AllowInsecureHTTP: p.AllowInsecureHTTP,
 		Leeway:            time.Duration(p.Leeway),
+	}
+}
+
+func (is IssuerConfig) oidc() oidc.Config {
+	return oidc.Config{
+		Issuer:            is.Issuer,
+		Audiences:         is.Audiences,
+		AllowAnyAudience:  is.AllowAnyAudience,
+		JWKSURL:           is.JWKSURL,
+		GroupsClaim:       is.GroupsClaim,
+		AllowInsecureHTTP: is.AllowInsecureHTTP,
+		Leeway:            is.Leeway.D(0),
 	}
 }

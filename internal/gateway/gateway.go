@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,9 +33,10 @@ type Gateway struct {
 
 // state is everything built from one Config.
 type state struct {
-	cfg      *Config
-	verifier *verifier
-	handler  http.Handler
+	cfg       *Config
+	verifier  *verifier
+	handler   http.Handler
+	transport *http.Transport // to the upstream; nil without one
 }
 
 // New builds a gateway for cfg, which must have passed Parse or Load.
@@ -54,9 +57,10 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 // current one stays; listener addresses and TLS cannot change.
 func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 	old := g.state.Load().cfg
-	if cfg.Listen != old.Listen || cfg.AdminListen != old.AdminListen || (cfg.TLS == nil) != (old.TLS == nil) {
+	if cfg.Listen != old.Listen || cfg.AdminListen != old.AdminListen || !sameTLS(cfg.TLS, old.TLS) ||
+		cfg.MaxHeaderBytes != old.MaxHeaderBytes || !sameServerTimeouts(cfg.Timeouts, old.Timeouts) {
 		g.metrics.reloadFailures.Add(1)
-		return errors.New("listen, admin_listen and tls cannot change on reload: restart instead")
+		return errors.New("listen, admin_listen, tls, max_header_bytes and the server timeouts (all but upstream) cannot change on reload: restart instead")
 	}
 	st, err := g.build(cfg)
 	if err != nil {
@@ -68,9 +72,26 @@ func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 	if err := st.verifier.Hydrate(ctx); err != nil {
 		g.log.Warn("keys not fetched before reload", "error", err)
 	}
-	g.state.Store(st)
+	prev := g.state.Swap(st)
+	// Requests in flight keep their connections; idle ones to the old
+	// transport would otherwise linger until their idle timeout.
+	if prev.transport != nil {
+		prev.transport.CloseIdleConnections()
+	}
 	g.metrics.reloads.Add(1)
 	return nil
+}
+
+func sameTLS(a, b *TLSConfig) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func sameServerTimeouts(a, b Timeouts) bool {
+	a.Upstream, b.Upstream = 0, 0 // applied on reload: it belongs to the upstream transport
+	return a == b
 }
 
 // Hydrate fetches every key set; /readyz reports ready once it succeeds.
@@ -84,7 +105,31 @@ func (g *Gateway) Hydrate(ctx context.Context) error {
 
 // ServeHTTP serves the main listener.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !canonicalPath(r.URL) {
+		http.Error(w, "non-canonical request path", http.StatusBadRequest)
+		return
+	}
 	g.state.Load().handler.ServeHTTP(w, r)
+}
+
+// canonicalPath reports whether u's path names the same resource to every
+// upstream: no dot segment, also percent-encoded or before a ";"
+// parameter (Tomcat), no backslash, no encoded slash or backslash. Routes
+// match the decoded path, which upstreams may resolve differently.
+func canonicalPath(u *url.URL) bool {
+	if strings.ContainsRune(u.Path, '\\') {
+		return false
+	}
+	if raw := strings.ToLower(u.EscapedPath()); strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") {
+		return false
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		seg, _, _ = strings.Cut(seg, ";")
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // AdminHandler serves /healthz (the process is alive), /readyz (keys
@@ -136,8 +181,9 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 	var proxy http.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "no upstream configured", http.StatusBadGateway)
 	})
+	var transport *http.Transport
 	if cfg.Upstream != "" {
-		proxy, err = g.newProxy(cfg, ident, sources)
+		proxy, transport, err = g.newProxy(cfg, ident, sources)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +231,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 			main = root
 		}
 	}
-	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main)}, nil
+	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport}, nil
 }
 
 // deny answers a request that no route allows: 403, the same for every
@@ -282,13 +328,16 @@ func newIdentityHeaders(cfg *Config) *identityHeaders {
 	return h
 }
 
-// strip removes every identity header, whoever set it.
+// strip removes every identity header, whoever set it, including the
+// spellings with "_" for "-" (X_Auth_Sub): CGI-style servers (PHP, WSGI,
+// Rack) read both as HTTP_X_AUTH_SUB, so a client could otherwise pass
+// one of its own past the gateway.
 func (h *identityHeaders) strip(hdr http.Header) {
-	for _, n := range h.names {
-		hdr.Del(n)
-	}
-	if h.whole != "" {
-		hdr.Del(h.whole)
+	for name := range hdr {
+		n := http.CanonicalHeaderKey(strings.ReplaceAll(name, "_", "-"))
+		if n == h.whole || slices.Contains(h.names, n) {
+			delete(hdr, name)
+		}
 	}
 }
 
@@ -316,10 +365,10 @@ func (h *identityHeaders) set(hdr http.Header, id *identity, log *slog.Logger) {
 }
 
 // newProxy returns the reverse proxy to the upstream.
-func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpauth.Source) (http.Handler, error) {
+func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpauth.Source) (http.Handler, *http.Transport, error) {
 	upstream, err := url.Parse(cfg.Upstream)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	transport := &http.Transport{
 		Proxy:                 nil, // the upstream is next to us; never via HTTP(S)_PROXY
@@ -330,7 +379,8 @@ func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpau
 		ForceAttemptHTTP2:     true,
 	}
 	return &httputil.ReverseProxy{
-		Transport: transport,
+		Transport:  transport,
+		BufferPool: proxyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)
 			pr.SetXForwarded() // incoming X-Forwarded-* were dropped by Rewrite
@@ -355,8 +405,23 @@ func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpau
 			w.WriteHeader(status)
 			json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status})
 		},
-	}, nil
+	}, transport, nil
 }
+
+// proxyBuffers recycles the 32 KiB copy buffers of the reverse proxy,
+// which would otherwise be allocated for every request.
+var proxyBuffers = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // stripToken removes the token's carriers from the upstream request.
 func stripToken(r *http.Request, sources []httpauth.Source) {
@@ -390,10 +455,21 @@ func stripToken(r *http.Request, sources []httpauth.Source) {
 // are read, then Traefik's X-Forwarded-Uri and X-Forwarded-Method.
 func forwardAuth(routes http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A proxy sets one pair and passes the client's own headers on
+		// (Traefik forwards them all unless authRequestHeaders filters):
+		// when both pairs are present and disagree, one is the client's,
+		// and nobody can tell which.
+		for _, p := range [...][2]string{{"X-Original-Method", "X-Forwarded-Method"}, {"X-Original-URI", "X-Forwarded-Uri"}, {"X-Original-Host", "X-Forwarded-Host"}} {
+			a, b := r.Header.Values(p[0]), r.Header.Values(p[1])
+			if len(a) > 1 || len(b) > 1 || (len(a) == 1 && len(b) == 1 && a[0] != b[0]) {
+				http.Error(w, "bad forward-auth request: "+p[0]+" and "+p[1]+" disagree", http.StatusBadRequest)
+				return
+			}
+		}
 		method := first(r.Header.Get("X-Original-Method"), r.Header.Get("X-Forwarded-Method"), http.MethodGet)
 		uri := first(r.Header.Get("X-Original-URI"), r.Header.Get("X-Forwarded-Uri"), "/")
 		u, err := url.ParseRequestURI(uri)
-		if err != nil || !validMethod(method) {
+		if err != nil || !validMethod(method) || !canonicalPath(u) {
 			http.Error(w, "bad forward-auth request", http.StatusBadRequest)
 			return
 		}

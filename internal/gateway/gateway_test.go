@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cognitojwt/cognitojwt/cognitotest"
 )
@@ -304,10 +305,22 @@ func TestReload(t *testing.T) {
 	if resp, _ := get(t, srv.URL+"/admin/", hdr); resp.StatusCode != 200 {
 		t.Fatalf("after reload: %d", resp.StatusCode)
 	}
-	moved := testConfig(t, iss, up.URL, "")
-	moved.Listen = "127.0.0.1:1"
-	if err := g.Reload(context.Background(), moved); err == nil {
-		t.Error("reload changed the listen address")
+	for name, edit := range map[string]func(*Config){
+		"listen":           func(c *Config) { c.Listen = "127.0.0.1:1" },
+		"max_header_bytes": func(c *Config) { c.MaxHeaderBytes = 1 << 20 },
+		"idle timeout":     func(c *Config) { c.Timeouts.Idle = Duration(time.Minute) },
+		"tls":              func(c *Config) { c.TLS = &TLSConfig{CertFile: "a", KeyFile: "b"} },
+	} {
+		moved := testConfig(t, iss, up.URL, "")
+		edit(moved)
+		if err := g.Reload(context.Background(), moved); err == nil {
+			t.Errorf("reload applied a %s change it cannot apply", name)
+		}
+	}
+	upstreamOnly := testConfig(t, iss, up.URL, "")
+	upstreamOnly.Timeouts.Upstream = Duration(time.Second)
+	if err := g.Reload(context.Background(), upstreamOnly); err != nil {
+		t.Errorf("upstream timeout change refused: %v", err)
 	}
 }
 
@@ -377,9 +390,72 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := Parse([]byte(base)); err != nil {
 		t.Fatalf("base config refused: %v", err)
 	}
-	cfg, _ := Parse([]byte(base + "sources: [bogus]\n"))
-	if _, err := New(cfg, nil); err == nil {
-		t.Error("bad source accepted")
+	for _, extra := range []string{"sources: [bogus]\n", "sources: [\"header:\"]\n", "issuers: [{issuer: \"https://i.example\"}]\n"} {
+		if _, err := Parse([]byte(base + extra)); err == nil {
+			t.Errorf("accepted %q: it would fail only at start", extra)
+		}
+	}
+}
+
+func TestNonCanonicalPaths(t *testing.T) {
+	iss := cognitotest.NewIssuer(t, testKey())
+	up := newUpstream(t)
+	gw := newGateway(t, testConfig(t, iss, up.URL, ""))
+	for _, path := range []string{
+		"/public/%2e%2e/admin/x", "/public/%2E%2E/admin/x", "/public/.%2e/admin/x",
+		"/public/..%2Fadmin/x", "/public/..;/admin/x", "/public/..%5Cadmin/x", "/public/a%2fb",
+	} {
+		_, hits := up.seen()
+		resp, _ := get(t, gw.URL+path, nil)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", path, resp.StatusCode)
+		}
+		if _, after := up.seen(); after != hits {
+			t.Errorf("%s reached the upstream", path)
+		}
+		resp, _ = get(t, gw.URL+"/_auth", map[string]string{"X-Original-URI": path})
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("forward-auth %s: status %d, want 400", path, resp.StatusCode)
+		}
+	}
+	if resp, _ := get(t, gw.URL+"/public/a.b/..c/x", nil); resp.StatusCode != 200 {
+		t.Errorf("dots inside names refused: %d", resp.StatusCode)
+	}
+}
+
+func TestForwardAuthHeaderDisagreement(t *testing.T) {
+	iss := cognitotest.NewIssuer(t, testKey())
+	up := newUpstream(t)
+	gw := newGateway(t, testConfig(t, iss, up.URL, ""))
+	// Traefik passes the client's headers on: a client-added X-Original-URI
+	// must not choose what is checked.
+	resp, _ := get(t, gw.URL+"/_auth", map[string]string{"X-Forwarded-Uri": "/admin/secret", "X-Original-URI": "/public/x"})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("disagreeing URIs: %d, want 400", resp.StatusCode)
+	}
+	resp, _ = get(t, gw.URL+"/_auth", map[string]string{"X-Forwarded-Method": "DELETE", "X-Original-Method": "GET", "X-Original-URI": "/public/x"})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("disagreeing methods: %d, want 400", resp.StatusCode)
+	}
+	resp, _ = get(t, gw.URL+"/_auth", map[string]string{"X-Forwarded-Uri": "/public/x", "X-Original-URI": "/public/x"})
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("agreeing URIs: %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestUnderscoreSpoofing(t *testing.T) {
+	iss := cognitotest.NewIssuer(t, testKey())
+	up := newUpstream(t)
+	gw := newGateway(t, testConfig(t, iss, up.URL, ""))
+	get(t, gw.URL+"/public/", map[string]string{"X_Auth_Sub": "admin", "x_auth_groups": "admin", "X-Auth_User": "root", "X_Other": "kept"})
+	h, _ := up.seen()
+	for name := range h {
+		if strings.Contains(strings.ToLower(name), "auth") {
+			t.Errorf("%s reached the upstream", name)
+		}
+	}
+	if h.Get("X_Other") != "kept" {
+		t.Errorf("an unrelated underscore header was dropped: %v", h)
 	}
 }
 

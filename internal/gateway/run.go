@@ -118,7 +118,10 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 	hydrateCtx, stopHydrate := context.WithCancel(ctx)
 	defer stopHydrate()
 	go func() {
-		for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
+		// The key sets back off after failures themselves (and refuse to
+		// fetch before then): polling every second costs nothing and
+		// notices their recovery at once.
+		for delay := time.Second; ; {
 			hctx, cancel := context.WithTimeout(hydrateCtx, 10*time.Second)
 			err := g.Hydrate(hctx)
 			cancel()
@@ -155,7 +158,9 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 				continue
 			}
 			next, err := Load(opts.ConfigPath)
-			if err == nil {
+			if err != nil {
+				g.metrics.reloadFailures.Add(1)
+			} else {
 				err = g.Reload(ctx, next)
 			}
 			if err != nil {

@@ -47,15 +47,7 @@ func newVerifier(cfg *Config, onEvent func(jwks.Event)) (*verifier, error) {
 	if len(cfg.Issuers) > 0 {
 		cfgs := make([]oidc.Config, len(cfg.Issuers))
 		for i, is := range cfg.Issuers {
-			cfgs[i] = oidc.Config{
-				Issuer:            is.Issuer,
-				Audiences:         is.Audiences,
-				AllowAnyAudience:  is.AllowAnyAudience,
-				JWKSURL:           is.JWKSURL,
-				GroupsClaim:       is.GroupsClaim,
-				AllowInsecureHTTP: is.AllowInsecureHTTP,
-				Leeway:            is.Leeway.D(0),
-			}
+			cfgs[i] = is.oidc()
 			cfgs[i].KeyOptions.OnEvent = onEvent
 		}
 		iv, err := oidc.NewMulti(cfgs)
