@@ -282,7 +282,7 @@ func (c *Claims) parse(s string, b []byte) error {
 		return err
 	}
 	c.members = c.memBuf[:0]
-	var names nameSet
+	var big map[string]struct{} // past len(memBuf) names, duplicates are found by map
 	for first := true; ; first = false {
 		name, done, err := d.next(first)
 		if err != nil {
@@ -291,7 +291,7 @@ func (c *Claims) parse(s string, b []byte) error {
 		if done {
 			break
 		}
-		if !names.add(name) {
+		if c.has(name, &big) {
 			return d.fail("duplicate claim " + sanitize(name))
 		}
 		start := d.i
@@ -319,6 +319,31 @@ func (c *Claims) parse(s string, b []byte) error {
 		c.members = append(c.members, member{name: name, value: s[start:d.i]})
 	}
 	return d.end()
+}
+
+// has reports whether name is already a member, using a linear scan of the
+// members while they are few, and the map *big (built on demand) once they
+// are many, so that a token of thousands of short names costs linear time.
+func (c *Claims) has(name string, big *map[string]struct{}) bool {
+	if len(c.members) < len(c.memBuf) {
+		for _, m := range c.members {
+			if m.name == name {
+				return true
+			}
+		}
+		return false
+	}
+	if *big == nil {
+		*big = make(map[string]struct{}, 2*len(c.members))
+		for _, m := range c.members {
+			(*big)[m.name] = struct{}{}
+		}
+	}
+	if _, dup := (*big)[name]; dup {
+		return true
+	}
+	(*big)[name] = struct{}{}
+	return false
 }
 
 // parseAudience accepts a string or a non-empty array of strings (RFC 7519

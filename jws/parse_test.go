@@ -230,6 +230,8 @@ func TestParseRefuses(t *testing.T) {
 		{"claims two objects", unsigned(hdr, `{}{}`), ErrMalformed},
 		{"duplicate exp", unsigned(hdr, `{"exp":1,"exp":2}`), ErrMalformed},
 		{"duplicate custom claim", unsigned(hdr, `{"token_use":"id","token_use":"access"}`), ErrMalformed},
+		{"duplicate among many claims", unsigned(hdr, manyClaims(40)[:len(manyClaims(40))-1]+`,"cxxxxx":2}`), ErrMalformed},
+		{"duplicate of the first among many", unsigned(hdr, manyClaims(40)[:len(manyClaims(40))-1]+`,"c":2}`), ErrMalformed},
 		{"duplicate nested", unsigned(hdr, `{"x":{"a":1,"a":2}}`), ErrMalformed},
 		{"duplicate in array object", unsigned(hdr, `{"x":[{"a":1,"a":2}]}`), ErrMalformed},
 		{"invalid UTF-8", unsigned(hdr, "{\"sub\":\"\xc3\x28\"}"), ErrMalformed},

@@ -44,50 +44,75 @@ func VerifySignature(alg Algorithm, key crypto.PublicKey, signingInput, signatur
 		return nil
 	}
 
-	// Hash into a stack array: no allocation on the hot path.
-	var sum [64]byte
-	var digest []byte
-	switch p.hash {
-	case crypto.SHA256:
-		s := sha256.Sum256(signingInput)
-		digest = append(sum[:0], s[:]...)
-	case crypto.SHA384:
-		s := sha512.Sum384(signingInput)
-		digest = append(sum[:0], s[:]...)
-	case crypto.SHA512:
-		s := sha512.Sum512(signingInput)
-		digest = append(sum[:0], s[:]...)
-	}
-
 	switch p.fam {
-	case famRSA:
-		if rsa.VerifyPKCS1v15(key.(*rsa.PublicKey), p.hash, digest, signature) != nil {
-			return ErrInvalidSignature
-		}
-		return nil
-	case famPSS:
-		opts := &pssSHA256
-		switch p.hash {
-		case crypto.SHA384:
-			opts = &pssSHA384
-		case crypto.SHA512:
-			opts = &pssSHA512
-		}
-		if rsa.VerifyPSS(key.(*rsa.PublicKey), p.hash, digest, signature, opts) != nil {
-			return ErrInvalidSignature
-		}
-		return nil
+	case famRSA, famPSS:
+		return verifyRSA(key.(*rsa.PublicKey), p, signingInput, signature)
 	case famECDSA:
-		return verifyECDSA(key.(*ecdsa.PublicKey), digest, signature)
+		return verifyECDSA(key.(*ecdsa.PublicKey), p.hash, signingInput, signature)
 	}
 	return fmt.Errorf("%w: %s", ErrUnsupportedAlgorithm, sanitize(string(alg)))
+}
+
+// verifyRSA hashes into an array that stays on the stack, and hands each
+// crypto/rsa function a digest of a fixed size, as a direct caller would.
+// PKCS #1 v1.5 and PSS have separate paths because a digest passed to
+// rsa.VerifyPSS escapes to the heap, and one passed to VerifyPKCS1v15
+// does not.
+func verifyRSA(k *rsa.PublicKey, p params, in, sig []byte) error {
+	var err error
+	if p.fam == famRSA {
+		switch p.hash {
+		case crypto.SHA256:
+			d := sha256.Sum256(in)
+			err = rsa.VerifyPKCS1v15(k, p.hash, d[:], sig)
+		case crypto.SHA384:
+			d := sha512.Sum384(in)
+			err = rsa.VerifyPKCS1v15(k, p.hash, d[:], sig)
+		default:
+			d := sha512.Sum512(in)
+			err = rsa.VerifyPKCS1v15(k, p.hash, d[:], sig)
+		}
+	} else {
+		err = verifyPSS(k, p.hash, in, sig)
+	}
+	if err != nil {
+		return ErrInvalidSignature
+	}
+	return nil
+}
+
+func verifyPSS(k *rsa.PublicKey, h crypto.Hash, in, sig []byte) error {
+	switch h {
+	case crypto.SHA256:
+		d := sha256.Sum256(in)
+		return rsa.VerifyPSS(k, h, d[:], sig, &pssSHA256)
+	case crypto.SHA384:
+		d := sha512.Sum384(in)
+		return rsa.VerifyPSS(k, h, d[:], sig, &pssSHA384)
+	default:
+		d := sha512.Sum512(in)
+		return rsa.VerifyPSS(k, h, d[:], sig, &pssSHA512)
+	}
 }
 
 // verifyECDSA checks the JWS (IEEE P1363) form: r‖s, each exactly the
 // curve's byte length, both in [1, n−1]. A DER signature has another length
 // and is refused; checking the range ourselves means "psychic signatures"
 // (r = s = 0, CVE-2022-21449) fail here whatever the backend does.
-func verifyECDSA(k *ecdsa.PublicKey, digest, sig []byte) error {
+func verifyECDSA(k *ecdsa.PublicKey, h crypto.Hash, in, sig []byte) error {
+	var sum [64]byte
+	var digest []byte
+	switch h {
+	case crypto.SHA256:
+		d := sha256.Sum256(in)
+		digest = append(sum[:0], d[:]...)
+	case crypto.SHA384:
+		d := sha512.Sum384(in)
+		digest = append(sum[:0], d[:]...)
+	default:
+		d := sha512.Sum512(in)
+		digest = append(sum[:0], d[:]...)
+	}
 	params := k.Curve.Params()
 	size := (params.BitSize + 7) / 8
 	if len(sig) != 2*size {
