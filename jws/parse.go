@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -15,6 +16,10 @@ const DefaultMaxTokenSize = 16 << 10
 // MaxKeyIDLength bounds the "kid" header. Key ids are looked up in caches
 // and echoed in logs; real ones are under 100 bytes.
 const MaxKeyIDLength = 256
+
+// scratch holds decode buffers between calls; a token larger than a
+// buffer grows it.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // Parser parses compact JWS tokens. The zero value is ready to use, with
 // the defaults documented on each field; a Parser is safe for concurrent
@@ -54,11 +59,11 @@ type Header struct {
 	Type        string    // "typ": empty when absent
 	ContentType string    // "cty": empty when absent
 
-	raw []byte
+	raw string
 }
 
-// Raw returns the decoded header JSON. The bytes must not be modified.
-func (h *Header) Raw() []byte { return h.raw }
+// Raw returns a copy of the decoded header JSON.
+func (h *Header) Raw() []byte { return []byte(h.raw) }
 
 // Claims holds the registered claims of RFC 7519 §4.1, decoded strictly,
 // and gives exact-name access to every other top-level claim.
@@ -74,7 +79,7 @@ type Claims struct {
 	NotBefore time.Time // "nbf"
 	IssuedAt  time.Time // "iat"
 
-	raw     []byte
+	raw     string
 	members []member
 	aud1    [1]string
 	memBuf  [16]member
@@ -86,8 +91,11 @@ type member struct {
 	value string
 }
 
-// Raw returns the decoded claims JSON. The bytes must not be modified.
-func (c *Claims) Raw() []byte { return c.raw }
+// Raw returns a copy of the decoded claims JSON.
+func (c *Claims) Raw() []byte { return []byte(c.raw) }
+
+// RawString returns the decoded claims JSON as a string, without copying.
+func (c *Claims) RawString() string { return c.raw }
 
 // Get returns the top-level claim called exactly name (names are
 // case-sensitive; a token never has two claims of one name) and whether it
@@ -165,29 +173,34 @@ func (p *Parser) Parse(token string) (*Token, error) {
 	if d1 == 0 || d2 == d1+1 || d2 == len(token)-1 {
 		return nil, malformed("empty segment")
 	}
-	// One allocation holds the three decoded segments, read straight from
-	// the token string.
+	// The header and claims are decoded into a pooled scratch buffer and
+	// copied once into the string that backs every decoded name and
+	// value; the signature gets its own slice.
 	hLen := decodedLen(d1)
 	cLen := decodedLen(d2 - d1 - 1)
 	sLen := decodedLen(len(token) - d2 - 1)
-	dst := make([]byte, hLen+cLen+sLen)
-	t := &Token{signingInput: token[:d2]}
+	bp := scratch.Get().(*[]byte)
+	defer scratch.Put(bp)
+	if cap(*bp) < hLen+cLen {
+		*bp = make([]byte, hLen+cLen)
+	}
+	dst := (*bp)[:hLen+cLen]
+
+	t := &Token{signingInput: token[:d2], Signature: make([]byte, sLen)}
 	if !decodeSegment(dst, token[:d1]) {
 		return nil, malformed("header is not canonical unpadded base64url")
 	}
 	if !decodeSegment(dst[hLen:], token[d1+1:d2]) {
 		return nil, malformed("payload is not canonical unpadded base64url")
 	}
-	if !decodeSegment(dst[hLen+cLen:], token[d2+1:]) {
+	if !decodeSegment(t.Signature, token[d2+1:]) {
 		return nil, malformed("signature is not canonical unpadded base64url")
 	}
-	hn, cn, sn := hLen, cLen, sLen
-	t.Header.raw = dst[:hn:hn]
-	t.Claims.raw = dst[hn : hn+cn : hn+cn]
-	t.Signature = dst[hn+cn : hn+cn+sn : hn+cn+sn]
+	hn, cn := hLen, cLen
+	text := string(dst)
+	t.Header.raw = text[:hn]
+	t.Claims.raw = text[hn:]
 
-	// One string backs every decoded name and value that has no escapes.
-	text := string(dst[:hn+cn])
 	if err := t.Header.parse(text[:hn], dst[:hn]); err != nil {
 		return nil, err
 	}

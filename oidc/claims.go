@@ -33,7 +33,7 @@ type Claims struct {
 	token *jws.Token
 }
 
-// Raw returns the token's claims JSON. It must not be modified.
+// Raw returns a copy of the token's claims JSON.
 func (c *Claims) Raw() []byte { return c.token.Claims.Raw() }
 
 // Get returns the top-level claim named exactly name, for claims that have
