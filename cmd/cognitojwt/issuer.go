@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,6 +162,16 @@ func cmdMint(args []string, stdout, stderr io.Writer) error {
 			opts.Claims[name] = v
 		}
 	}
+	if *use != "m2m" {
+		// A stable sub per user and pool, as the running issuer and
+		// Cognito keep one: tokens minted in separate runs name the same
+		// user the same way.
+		name := *username
+		if name == "" {
+			name = cognitotest.DefaultUsername
+		}
+		opts.Subject = stableUUID(*poolID + "\x00" + name)
+	}
 	var token string
 	switch *use {
 	case "access":
@@ -178,4 +190,12 @@ func cmdMint(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// cmdProxy is the gateway; see proxy.go.
+// stableUUID formats the first 16 bytes of SHA-256(s) as a version 4,
+// variant 1 UUID: the shape Cognito's sub has, derived deterministically.
+func stableUUID(s string) string {
+	h := sha256.Sum256([]byte(s))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}

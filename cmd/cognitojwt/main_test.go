@@ -175,3 +175,30 @@ func TestTopLevel(t *testing.T) {
 		t.Errorf("help: %d", code)
 	}
 }
+
+func TestMintStableSubject(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := newIssuer(cognitotest.DefaultPoolID, "c", dir); err != nil {
+		t.Fatal(err)
+	}
+	subOf := func(user string) string {
+		code, out, errs := runCmd(t, "", "issuer", "mint", "--keys", dir, "--username", user)
+		if code != 0 {
+			t.Fatalf("mint: %s", errs)
+		}
+		_, claims, _ := runCmd(t, strings.TrimSpace(out), "decode")
+		var doc struct {
+			Claims struct {
+				Sub string `json:"sub"`
+			} `json:"claims"`
+		}
+		if err := json.Unmarshal([]byte(claims), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Claims.Sub
+	}
+	a1, a2, b := subOf("alice"), subOf("alice"), subOf("bob")
+	if a1 != a2 || a1 == b || len(a1) != 36 || a1[14] != '4' {
+		t.Errorf("subs: %q %q %q", a1, a2, b)
+	}
+}
