@@ -21,6 +21,30 @@ var b64val = func() (t [256]byte) {
 	return t
 }()
 
+// unpad strips the "=" padding of a padded base64url segment and reports
+// whether the padding was exactly right: none at all, or one "=" after a
+// group of three characters or two after a group of two, so that the
+// padded length is a multiple of four. What remains is decoded by
+// decodeSegment with every strict rule, so "=" anywhere else is refused.
+func unpad(seg string) (string, bool) {
+	n := 0
+	for n < 2 && n < len(seg) && seg[len(seg)-1-n] == '=' {
+		n++
+	}
+	if n == 0 {
+		return seg, true
+	}
+	if len(seg)%4 != 0 {
+		return seg, false
+	}
+	rest := seg[:len(seg)-n]
+	// One "=" stands for a final group of 3 characters, two for 2.
+	if len(rest)%4 != 4-n || (len(rest) > 0 && rest[len(rest)-1] == '=') {
+		return seg, false
+	}
+	return rest, true
+}
+
 // decodedLen is the decoded size of an unpadded segment of n characters.
 func decodedLen(n int) int { return n * 6 / 8 }
 

@@ -33,6 +33,16 @@ type Parser struct {
 	// this list. Zero means every supported algorithm. Listing an
 	// unsupported algorithm does not make it accepted.
 	Algorithms []Algorithm
+
+	// AllowPadding accepts base64url segments that end in "=" padding
+	// (RFC 4648 §5 with padding), as well as unpadded ones. RFC 7515 §2
+	// forbids padding, so leave it off (the default) unless the issuer is
+	// known to pad, such as AWS ALB's x-amzn-oidc-data. Padding must be
+	// exactly right: only at the end, one or two "=", and only where the
+	// padded segment's length is a multiple of four; every other strict
+	// rule (alphabet, canonical trailing bits, no line breaks) still
+	// applies. The signature is checked over the segments as sent.
+	AllowPadding bool
 }
 
 // Parse parses token with the default [Parser]. See [Parser.Parse].
@@ -139,9 +149,10 @@ func (t *Token) Verify(key crypto.PublicKey) error {
 // In order, it refuses with an error wrapping [ErrMalformed]: a token over
 // the size limit; one with other than three segments (counted before
 // anything is split, so a token of many dots costs nothing); an empty
-// segment; any byte outside the unpadded base64url alphabet; non-canonical
-// base64url; a header or payload that is not exactly one JSON object of
-// valid UTF-8 with unique member names; a header without "alg", with
+// segment; any byte outside the unpadded base64url alphabet (padding only
+// with [Parser.AllowPadding]); non-canonical base64url; a header or
+// payload that is not exactly one JSON object of valid UTF-8 with unique
+// member names; a header without "alg", with
 // members of the wrong type, a "kid" over MaxKeyIDLength bytes, or a "crit",
 // "b64", "zip" or "enc" member (extensions this library does not
 // implement, RFC 7515 §4.1.11); registered claims of the wrong type. An
@@ -173,12 +184,27 @@ func (p *Parser) Parse(token string) (*Token, error) {
 	if d1 == 0 || d2 == d1+1 || d2 == len(token)-1 {
 		return nil, malformed("empty segment")
 	}
+	hSeg, cSeg, sSeg := token[:d1], token[d1+1:d2], token[d2+1:]
+	form := "unpadded base64url"
+	if p != nil && p.AllowPadding {
+		form = "base64url"
+		var ok bool
+		if hSeg, ok = unpad(hSeg); !ok {
+			return nil, malformed("header has wrong base64url padding")
+		}
+		if cSeg, ok = unpad(cSeg); !ok {
+			return nil, malformed("payload has wrong base64url padding")
+		}
+		if sSeg, ok = unpad(sSeg); !ok {
+			return nil, malformed("signature has wrong base64url padding")
+		}
+	}
 	// The header and claims are decoded into a pooled scratch buffer and
 	// copied once into the string that backs every decoded name and
 	// value; the signature gets its own slice.
-	hLen := decodedLen(d1)
-	cLen := decodedLen(d2 - d1 - 1)
-	sLen := decodedLen(len(token) - d2 - 1)
+	hLen := decodedLen(len(hSeg))
+	cLen := decodedLen(len(cSeg))
+	sLen := decodedLen(len(sSeg))
 	bp := scratch.Get().(*[]byte)
 	defer scratch.Put(bp)
 	if cap(*bp) < hLen+cLen {
@@ -187,14 +213,14 @@ func (p *Parser) Parse(token string) (*Token, error) {
 	dst := (*bp)[:hLen+cLen]
 
 	t := &Token{signingInput: token[:d2], Signature: make([]byte, sLen)}
-	if !decodeSegment(dst, token[:d1]) {
-		return nil, malformed("header is not canonical unpadded base64url")
+	if !decodeSegment(dst, hSeg) {
+		return nil, malformed("header is not canonical %s", form)
 	}
-	if !decodeSegment(dst[hLen:], token[d1+1:d2]) {
-		return nil, malformed("payload is not canonical unpadded base64url")
+	if !decodeSegment(dst[hLen:], cSeg) {
+		return nil, malformed("payload is not canonical %s", form)
 	}
-	if !decodeSegment(t.Signature, token[d2+1:]) {
-		return nil, malformed("signature is not canonical unpadded base64url")
+	if !decodeSegment(t.Signature, sSeg) {
+		return nil, malformed("signature is not canonical %s", form)
 	}
 	hn, cn := hLen, cLen
 	text := string(dst)
