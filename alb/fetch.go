@@ -9,73 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
 )
-
-// maxRedirects bounds same-origin redirects.
-const maxRedirects = 3
-
-var errCrossOrigin = errors.New("redirect to another origin refused")
-
-// newHTTPClient returns the client key fetches use. A caller's client is
-// copied, never modified, and gets the redirect policy on top of its own.
-func newHTTPClient(c *http.Client) *http.Client {
-	if c != nil {
-		cp := *c
-		cp.CheckRedirect = sameOriginRedirects(c.CheckRedirect)
-		return &cp
-	}
-	var t *http.Transport
-	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		t = dt.Clone()
-	} else {
-		t = &http.Transport{ForceAttemptHTTP2: true}
-	}
-	t.Proxy = http.ProxyFromEnvironment
-	t.DialContext = (&net.Dialer{Timeout: FetchTimeout, KeepAlive: 30 * time.Second}).DialContext
-	t.TLSHandshakeTimeout = FetchTimeout
-	t.MaxResponseHeaderBytes = 64 << 10
-	// Keys are fetched once per kid, for good: a pooled idle connection
-	// would only keep a socket and goroutines alive between fetches.
-	t.DisableKeepAlives = true
-	return &http.Client{Transport: t, CheckRedirect: sameOriginRedirects(nil)}
-}
-
-// sameOriginRedirects follows a redirect only to the same scheme, host and
-// port: the key endpoint is a trust anchor, and a redirect elsewhere (an
-// open redirect, a hijacked path) would let another server choose the key.
-func sameOriginRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		if len(via) > maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
-		}
-		a, b := req.URL, via[0].URL
-		if !strings.EqualFold(a.Scheme, b.Scheme) || !strings.EqualFold(a.Hostname(), b.Hostname()) || portOf(a) != portOf(b) {
-			return errCrossOrigin
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		return nil
-	}
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "http") {
-		return "80"
-	}
-	return "443"
-}
 
 // fetchKey fetches and parses the key for kid. A status that says the
 // endpoint has no such key is ErrKeyNotFound; every other failure is

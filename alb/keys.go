@@ -5,11 +5,10 @@ import (
 	"crypto/ecdsa"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/cognitojwt/cognitojwt/internal/safehttp"
 	"github.com/cognitojwt/cognitojwt/jwks"
 )
 
@@ -174,20 +173,5 @@ func isNotFound(err error) bool {
 // maxEcho bounds how much token text an error repeats.
 const maxEcho = 48
 
-// quote returns s quoted, cut to maxEcho bytes on a rune boundary, with
-// non-printable and non-ASCII runes escaped.
-func quote(s string) string {
-	cut := false
-	if len(s) > maxEcho {
-		s = s[:maxEcho]
-		for len(s) > 0 && !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-		cut = true
-	}
-	q := strconv.QuoteToASCII(s)
-	if cut {
-		q += "..."
-	}
-	return q
-}
+// quote returns s quoted, cut short and escaped (see safehttp.Quote).
+func quote(s string) string { return safehttp.Quote(s, maxEcho) }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cognitojwt/cognitojwt/internal/safehttp"
 	"github.com/cognitojwt/cognitojwt/jws"
 	"github.com/cognitojwt/cognitojwt/oidc"
 )
@@ -54,7 +55,7 @@ func New(cfg Config) (*Verifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
-	v.keys = newKeyStore(base, newHTTPClient(cfg.HTTPClient), v.now)
+	v.keys = newKeyStore(base, safehttp.NewClient(cfg.HTTPClient, FetchTimeout), v.now)
 	return v, nil
 }
 

@@ -2,9 +2,8 @@ package jwks
 
 import (
 	"errors"
-	"strconv"
-	"unicode/utf8"
 
+	"github.com/cognitojwt/cognitojwt/internal/safehttp"
 	"github.com/cognitojwt/cognitojwt/jws"
 )
 
@@ -106,24 +105,8 @@ func setError(why string) error {
 // token, a member name from a document) an error message or event repeats.
 const maxEcho = 32
 
-// quote returns s quoted, cut to maxEcho bytes on a rune boundary, with
-// every non-printable or non-ASCII rune escaped, so that hostile input
-// cannot inject newlines or megabytes into logs.
-func quote(s string) string {
-	cut := false
-	if len(s) > maxEcho {
-		s = s[:maxEcho]
-		for len(s) > 0 && !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-		cut = true
-	}
-	q := strconv.QuoteToASCII(s)
-	if cut {
-		q += "..."
-	}
-	return q
-}
+// quote returns s quoted, cut short and escaped (see safehttp.Quote).
+func quote(s string) string { return safehttp.Quote(s, maxEcho) }
 
 // clip is quote without the surrounding quotes, for event fields.
 func clip(s string) string {

@@ -5,82 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 )
-
-// maxRedirects bounds same-origin redirects (a moved JWKS path is common;
-// a chain of more is a misconfiguration or a loop).
-const maxRedirects = 3
-
-var errCrossOrigin = errors.New("redirect to another origin refused")
-
-// newHTTPClient returns the client fetches use. A caller's client is
-// copied, never modified, and gets the redirect policy on top of its own.
-// The default is a clone of the default transport (so proxies come from
-// the environment, as for any Go program) with bounded connect and TLS
-// handshake times.
-func newHTTPClient(o *Options, connectTimeout time.Duration) *http.Client {
-	if o.HTTPClient != nil {
-		c := *o.HTTPClient
-		c.CheckRedirect = sameOriginRedirects(o.HTTPClient.CheckRedirect)
-		return &c
-	}
-	var t *http.Transport
-	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		t = dt.Clone()
-	} else {
-		t = &http.Transport{ForceAttemptHTTP2: true}
-	}
-	t.Proxy = http.ProxyFromEnvironment
-	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
-	t.TLSHandshakeTimeout = connectTimeout
-	t.MaxResponseHeaderBytes = 64 << 10
-	// A JWKS is fetched at most once per MinRefetchInterval, usually once
-	// an hour: an idle pooled connection would only keep two goroutines
-	// and a socket alive between fetches. Without keep-alives, nothing
-	// this package starts outlives its fetch.
-	t.DisableKeepAlives = true
-	return &http.Client{Transport: t, CheckRedirect: sameOriginRedirects(nil)}
-}
-
-// sameOriginRedirects follows a redirect only to the same scheme, host and
-// port, at most maxRedirects times: a JWKS URL is a trust anchor, and a
-// redirect elsewhere (an open redirect on the issuer's host, a hijacked
-// path) would let another server choose the keys.
-func sameOriginRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		if len(via) > maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
-		}
-		if !sameOrigin(req.URL, via[0].URL) {
-			return errCrossOrigin
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		return nil
-	}
-}
-
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) &&
-		strings.EqualFold(a.Hostname(), b.Hostname()) &&
-		portOf(a) == portOf(b)
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "http") {
-		return "80"
-	}
-	return "443"
-}
 
 // fetched is the outcome of one successful request.
 type fetched struct {

@@ -14,6 +14,7 @@ import (
 	"time"
 	"weak"
 
+	"github.com/cognitojwt/cognitojwt/internal/safehttp"
 	"github.com/cognitojwt/cognitojwt/jws"
 )
 
@@ -235,7 +236,7 @@ func NewRemote(jwksURL string, opts Options) (*Remote, error) {
 		r.stale = 0
 	}
 	r.ttl = min(max(or(opts.TTL, DefaultTTL), r.minTTL), r.maxTTL)
-	r.client = newHTTPClient(&opts, or(opts.ConnectTimeout, DefaultConnectTimeout))
+	r.client = safehttp.NewClient(opts.HTTPClient, or(opts.ConnectTimeout, DefaultConnectTimeout))
 	return r, nil
 }
 

@@ -661,30 +661,6 @@ func TestRemoteRedirects(t *testing.T) {
 	}
 }
 
-func TestSameOrigin(t *testing.T) {
-	tests := []struct {
-		from, to string
-		same     bool
-	}{
-		{"https://a.example/x", "https://a.example/y", true},
-		{"https://a.example/x", "https://A.EXAMPLE/y", true},
-		{"https://a.example/x", "https://a.example:443/y", true},
-		{"http://127.0.0.1/x", "http://127.0.0.1:80/y", true},
-		{"https://a.example/x", "http://a.example/y", false},
-		{"https://a.example/x", "https://a.example:8443/y", false},
-		{"https://a.example/x", "https://b.example/y", false},
-		{"https://a.example/x", "https://a.example.evil/y", false},
-	}
-	for _, tt := range tests {
-		from, _ := http.NewRequest("GET", tt.from, nil)
-		to, _ := http.NewRequest("GET", tt.to, nil)
-		err := sameOriginRedirects(nil)(to, []*http.Request{from})
-		if (err == nil) != tt.same {
-			t.Errorf("%s → %s: %v", tt.from, tt.to, err)
-		}
-	}
-}
-
 func TestRemoteResponseLimits(t *testing.T) {
 	big := 20 << 20
 	tests := []struct {

@@ -3,7 +3,6 @@ package oidc
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cognitojwt/cognitojwt/internal/safehttp"
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
 )
@@ -47,6 +47,7 @@ func newKeyResolver(cfg *Config, remotes map[string]*jwks.Remote) (keyResolver, 
 		issuer: cfg.Issuer,
 		url:    strings.TrimSuffix(cfg.Issuer, "/") + "/.well-known/openid-configuration",
 		opts:   opts,
+		client: safehttp.NewClient(opts.HTTPClient, jwks.DefaultConnectTimeout),
 		now:    cfg.Now,
 		lock:   make(chan struct{}, 1),
 	}
@@ -92,6 +93,7 @@ type discovery struct {
 	issuer string
 	url    string
 	opts   jwks.Options
+	client *http.Client // same-origin redirects, bounded connects
 	now    func() time.Time
 
 	lock    chan struct{} // one fetch at a time; waiters honour their context
@@ -167,15 +169,7 @@ func (d *discovery) fetch(ctx context.Context) (*jwks.Remote, error) {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
-	client := d.opts.HTTPClient
-	if client == nil {
-		client = defaultClient
-	} else {
-		c := *client
-		c.CheckRedirect = sameOrigin
-		client = &c
-	}
-	resp, err := client.Do(req)
+	resp, err := d.client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -212,26 +206,4 @@ func (d *discovery) fetch(ctx context.Context) (*jwks.Remote, error) {
 		return nil, err
 	}
 	return jwks.NewRemote(jwksURI, d.opts)
-}
-
-// defaultClient fetches discovery documents when the Config names no
-// client: bounded in time by the request context, proxies from the
-// environment, same-origin redirects only.
-var defaultClient = &http.Client{
-	Transport:     http.DefaultTransport,
-	CheckRedirect: sameOrigin,
-}
-
-var errCrossOrigin = errors.New("redirect to another origin refused")
-
-// sameOrigin follows at most 3 redirects, to the same scheme and host: a
-// discovery URL is a trust anchor.
-func sameOrigin(req *http.Request, via []*http.Request) error {
-	if len(via) >= 3 {
-		return errors.New("too many redirects")
-	}
-	if req.URL.Scheme != via[0].URL.Scheme || req.URL.Host != via[0].URL.Host {
-		return errCrossOrigin
-	}
-	return nil
 }
