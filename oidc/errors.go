@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/cognitojwt/cognitojwt/internal/safehttp"
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
 )
@@ -76,31 +77,8 @@ func (e *ValidationError) Unwrap() error { return e.Err }
 const maxEcho = 48
 
 // echo quotes a token-supplied string for an error message, cut short and
-// with control characters escaped.
-func echo(s string) string {
-	cut := len(s) > maxEcho
-	if cut {
-		s = s[:maxEcho]
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f || r == 0xFFFD:
-			b.WriteString("?")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	if cut {
-		b.WriteString("...")
-	}
-	return b.String()
-}
+// escaped (see safehttp.Quote).
+func echo(s string) string { return safehttp.Quote(s, maxEcho) }
 
 // echoList quotes at most a few elements of a token-supplied list.
 func echoList(list []string) string {
