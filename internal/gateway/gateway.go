@@ -466,8 +466,10 @@ func forwardAuth(routes http.Handler) http.Handler {
 				return
 			}
 		}
-		method := first(r.Header.Get("X-Original-Method"), r.Header.Get("X-Forwarded-Method"), http.MethodGet)
-		uri := first(r.Header.Get("X-Original-URI"), r.Header.Get("X-Forwarded-Uri"), "/")
+		// Both are required: guessing "GET /" for a proxy that sends
+		// neither would check a request other than the one it asks about.
+		method := first(r.Header.Get("X-Original-Method"), r.Header.Get("X-Forwarded-Method"), "")
+		uri := first(r.Header.Get("X-Original-URI"), r.Header.Get("X-Forwarded-Uri"), "")
 		u, err := url.ParseRequestURI(uri)
 		if err != nil || !validMethod(method) || !canonicalPath(u) {
 			http.Error(w, "bad forward-auth request", http.StatusBadRequest)

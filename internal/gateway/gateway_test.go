@@ -257,6 +257,18 @@ func TestForwardAuth(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Errorf("bad method header: %d", resp.StatusCode)
 	}
+	// A proxy that names no method or no URI gets no guess: "GET /" is
+	// not the request it asks about.
+	for _, hdr := range []map[string]string{
+		{"X-Original-URI": "/public/x"},
+		{"X-Original-Method": "GET"},
+		{},
+	} {
+		hdr["Authorization"] = "Bearer " + user
+		if resp, _ := get(t, gw.URL+"/_auth", hdr); resp.StatusCode != 400 {
+			t.Errorf("forward-auth without method or URI (%v): %d, want 400", hdr, resp.StatusCode)
+		}
+	}
 }
 
 func TestKeysUnavailableIs503(t *testing.T) {
@@ -413,7 +425,7 @@ func TestNonCanonicalPaths(t *testing.T) {
 		if _, after := up.seen(); after != hits {
 			t.Errorf("%s reached the upstream", path)
 		}
-		resp, _ = get(t, gw.URL+"/_auth", map[string]string{"X-Original-URI": path})
+		resp, _ = get(t, gw.URL+"/_auth", map[string]string{"X-Original-Method": "GET", "X-Original-URI": path})
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("forward-auth %s: status %d, want 400", path, resp.StatusCode)
 		}
@@ -437,7 +449,7 @@ func TestForwardAuthHeaderDisagreement(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("disagreeing methods: %d, want 400", resp.StatusCode)
 	}
-	resp, _ = get(t, gw.URL+"/_auth", map[string]string{"X-Forwarded-Uri": "/public/x", "X-Original-URI": "/public/x"})
+	resp, _ = get(t, gw.URL+"/_auth", map[string]string{"X-Original-Method": "GET", "X-Forwarded-Uri": "/public/x", "X-Original-URI": "/public/x"})
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("agreeing URIs: %d, want 200", resp.StatusCode)
 	}
