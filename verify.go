@@ -13,7 +13,8 @@ import (
 // Verifier verifies Cognito tokens of one or more user pools. It is safe
 // for concurrent use; build it once with [New] or [NewMulti] and share it.
 type Verifier struct {
-	v *oidc.Verifier
+	v *oidc.Verifier // nil for a resolving verifier
+	r *resolver      // set by NewResolving
 }
 
 // New returns a verifier for the tokens of one user pool that satisfy cfg.
@@ -148,7 +149,13 @@ func mode(all bool) string {
 
 // Hydrate fetches the keys of every pool now, so that the first request
 // pays nothing. On failure the verifier stays usable and fetches on demand.
-func (v *Verifier) Hydrate(ctx context.Context) error { return v.v.Hydrate(ctx) }
+// A resolving verifier ([NewResolving]) hydrates the pools it has resolved.
+func (v *Verifier) Hydrate(ctx context.Context) error {
+	if v.r != nil {
+		return v.r.hydrate(ctx)
+	}
+	return v.v.Hydrate(ctx)
+}
 
 // Verify verifies token and returns its claims. It returns an error, never
 // claims, unless the token is a strictly well-formed JWT signed by a
@@ -159,6 +166,9 @@ func (v *Verifier) Hydrate(ctx context.Context) error { return v.v.Hydrate(ctx) 
 // values of this package; ErrKeysUnavailable means the keys could not be
 // fetched (a 503, not a 401).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	if v.r != nil {
+		return v.r.verify(ctx, token)
+	}
 	oc, err := v.v.Verify(ctx, token)
 	if err != nil {
 		return nil, err
