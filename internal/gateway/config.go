@@ -112,7 +112,7 @@ type Limits struct {
 	// further connections wait in the kernel's accept queue. Default 2048.
 	MaxConnections int `yaml:"max_connections"`
 	// MaxInFlight caps requests being served at once; beyond it the
-	// answer is 503 with Retry-After. Default 1024.
+	// answer is 503 with Retry-After. Default 512.
 	MaxInFlight int `yaml:"max_in_flight"`
 	// MinBodyRate is the slowest average request-body rate accepted, in
 	// bytes per second, after BodyGrace; a slower client gets 408 and its
@@ -492,7 +492,7 @@ func (c *Config) validateLimits(ck *checker) {
 		def int
 	}{
 		{"max_connections", &c.Limits.MaxConnections, 2048},
-		{"max_in_flight", &c.Limits.MaxInFlight, 1024},
+		{"max_in_flight", &c.Limits.MaxInFlight, 512},
 		{"min_body_rate", &c.Limits.MinBodyRate, 1024},
 	} {
 		switch {
