@@ -236,7 +236,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 	dispatch := func(handlers map[routeID]http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, h, pattern, err := routes.judge(r)
-			if err == nil && !overrides.empty() && r.URL.Query().Has("_method") {
+			if err == nil && !overrides.empty() && strings.Contains(strings.ToLower(r.URL.RawQuery), "method") && r.URL.Query().Has("_method") {
 				err = requestError("a _method query parameter would override the method judged")
 			}
 			if err != nil {

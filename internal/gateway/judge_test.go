@@ -334,3 +334,24 @@ func TestCanonicalHost(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkJudge is the cost of the canonical form and the route choice
+// (both readings) for a typical request.
+func BenchmarkJudge(b *testing.B) {
+	cfg, err := Parse([]byte(baseDoc + "routes:\n  - {pattern: \"/\", anonymous: true}\n  - {pattern: \"/admin/\", groups: [admin]}\n  - {pattern: \"GET /orders/{id}\", scopes: [orders/read]}\n  - {pattern: \"admin.example.com/\", groups: [admin]}\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, err := newRouteTable(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "http://api.example.com/orders/1234?expand=items", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		req.Host = "API.example.com:443"
+		if _, _, _, err := t.judge(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
