@@ -135,7 +135,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		default:
 			g.metrics.request("(gateway)", "overloaded")
 			w.Header().Set("Retry-After", "1")
-			http.Error(w, "too many requests in flight", http.StatusServiceUnavailable)
+			problem(w, http.StatusServiceUnavailable, "too many requests in flight")
 			return
 		}
 	}
@@ -276,10 +276,15 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 // the rule it broke and never the request's own text.
 func (g *Gateway) badRequest(w http.ResponseWriter, err error) {
 	g.metrics.request("(gateway)", "non_canonical")
+	problem(w, http.StatusBadRequest, err.Error())
+}
+
+// problem answers an RFC 9457 problem of the gateway's own.
+func problem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusBadRequest)
-	json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "Bad Request", "status": 400, "detail": err.Error()})
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": detail})
 }
 
 // deny answers a request that no route allows: 403, the same for every
@@ -452,7 +457,7 @@ func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpau
 				// slower than limits.min_body_rate.
 				g.metrics.request("(gateway)", "slow_body")
 				w.Header().Set("Connection", "close")
-				http.Error(w, "request body too slow", http.StatusRequestTimeout)
+				problem(w, http.StatusRequestTimeout, "the request body came slower than the gateway's minimum rate")
 				return
 			}
 			g.metrics.upstreamErrors.Add(1)
