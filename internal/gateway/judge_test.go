@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -354,4 +355,51 @@ func BenchmarkJudge(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzJudge: judging never panics, and what it accepts is a fixed point:
+// the request the upstream receives (the path re-encoded, the canonical
+// host), judged again, is accepted and selects the same route.
+func FuzzJudge(f *testing.F) {
+	cfg, err := Parse([]byte(baseDoc + "routes:\n  - {pattern: \"/\", anonymous: true}\n  - {pattern: \"/admin/\", groups: [admin]}\n  - {pattern: \"GET /orders/{id}\"}\n  - {pattern: \"admin.example.com/\", groups: [admin]}\n  - {pattern: \"/Files/\"}\n"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	t, err := newRouteTable(cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range [][2]string{
+		{"/admin/x", "example.com"}, {"/%61dmin;x/", "ADMIN.example.com."}, {"/a%252e%252e/b", "[::1]:80"},
+		{"/ADM%C4%B0N/", "0x7f.1"}, {"/files/a%25", "a..b"}, {"/orders/%2F", "x:443"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(tt *testing.T, target, host string) {
+		req, err := http.NewRequest("GET", "http://x", nil)
+		if err != nil {
+			return
+		}
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			return
+		}
+		req.URL, req.Host = u, host
+		id, h, _, err := t.judge(req)
+		if err != nil {
+			return
+		}
+		if _, isRoute := h.(routeID); !isRoute {
+			return
+		}
+		again, err := url.ParseRequestURI(req.URL.EscapedPath())
+		if err != nil {
+			tt.Fatalf("forwarded path %q does not parse: %v", req.URL.EscapedPath(), err)
+		}
+		req2 := &http.Request{Method: "GET", Host: req.Host, URL: again}
+		id2, _, _, err := t.judge(req2)
+		if err != nil || id2 != id || req2.Host != req.Host {
+			tt.Fatalf("%q %q: forwarded as %q %q, judged again: route %d (was %d), %v", target, host, req.URL.EscapedPath(), req.Host, id2, id, err)
+		}
+	})
 }
