@@ -245,6 +245,12 @@ var upstreamCases = []upstreamCase{
 	{name: "/public/..;/admin/x anonymous", who: anonymous, method: "GET", target: "/public/..;/admin/x"},
 	{name: "/public;x/../admin/x anonymous", who: anonymous, method: "GET", target: "/public;x/../admin/x"},
 
+	// Other paths Tomcat resolves to /admin/ after decoding.
+	{name: "/public/%2e%2e/admin/x anonymous", who: anonymous, method: "GET", target: "/public/%2e%2e/admin/x"},
+	{name: "/public/x;/../../admin/x anonymous", who: anonymous, method: "GET", target: "/public/x;/../../admin/x"},
+	{name: "//admin/x", who: user, method: "GET", target: "//admin/x"},
+	{name: "/%61dmin/x", who: user, method: "GET", target: "/%61dmin/x"},
+
 	// Letter case: Express routes case-insensitively by default.
 	{name: "/ADMIN/users", who: user, method: "GET", target: "/ADMIN/users", pending: []string{"express/*"}},
 	{name: "/Admin/users", who: user, method: "GET", target: "/Admin/users", pending: []string{"express/*"}},
@@ -292,6 +298,8 @@ var upstreamReadings = []struct {
 	{"tomcat", "GET", "/admin;jsessionid=0/x", "", nil, "admin", "GET"},
 	{"tomcat", "GET", "/public/..;/admin/x", "", nil, "admin", "GET"},
 	{"tomcat", "GET", "/public;x/../admin/x", "", nil, "admin", "GET"},
+	{"tomcat", "GET", "/public/%2e%2e/admin/x", "", nil, "admin", "GET"},
+	{"tomcat", "GET", "//admin/x", "", nil, "admin", "GET"},
 	{"tomcat", "GET", "/admin%3bx/x", "", nil, "root", "GET"},
 	{"tomcat", "GET", "/ADMIN/users", "", nil, "root", "GET"},
 	{"tomcat", "GET", "/", "ADMIN.example.com", nil, "admin-host", "GET"},
