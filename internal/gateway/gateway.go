@@ -19,16 +19,17 @@ import (
 
 	"github.com/cognitojwt/cognitojwt/httpauth"
 	"github.com/cognitojwt/cognitojwt/jwks"
+	"github.com/cognitojwt/cognitojwt/jws"
 )
 
 // Gateway serves the routes of a Config. Its configuration can be
 // replaced while it serves (Reload): requests in flight finish with the
 // configuration they started with.
 type Gateway struct {
-	log     *slog.Logger
-	metrics *metrics
-	state   atomic.Pointer[state]
-	ready   atomic.Bool
+	log      *slog.Logger
+	metrics  *metrics
+	state    atomic.Pointer[state]
+	inFlight chan struct{} // a slot per request served; nil: no cap
 }
 
 // state is everything built from one Config.
@@ -37,6 +38,10 @@ type state struct {
 	verifier  *verifier
 	handler   http.Handler
 	transport *http.Transport // to the upstream; nil without one
+	// ready is set once every key set of this configuration is fetched:
+	// /readyz answers for the configuration that serves, never for one
+	// that was replaced.
+	ready atomic.Bool
 }
 
 // New builds a gateway for cfg, which must have passed Parse or Load.
@@ -45,6 +50,9 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	g := &Gateway{log: log, metrics: newMetrics()}
+	if n := cfg.Limits.MaxInFlight; n > 0 {
+		g.inFlight = make(chan struct{}, n)
+	}
 	st, err := g.build(cfg)
 	if err != nil {
 		return nil, err
@@ -53,25 +61,31 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	return g, nil
 }
 
-// Reload replaces the configuration. An invalid one is refused and the
-// current one stays; listener addresses and TLS cannot change.
+// Reload replaces the configuration, only once the new one has built and
+// fetched every key set within timeouts.reload_keys (default 10s): a
+// configuration that could verify nothing never replaces one that can,
+// so /readyz stays true to what serves. Otherwise the current one stays
+// and the error says why; listener addresses, TLS and limits cannot
+// change.
 func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 	old := g.state.Load().cfg
 	if cfg.Listen != old.Listen || cfg.AdminListen != old.AdminListen || !sameTLS(cfg.TLS, old.TLS) ||
-		cfg.MaxHeaderBytes != old.MaxHeaderBytes || !sameServerTimeouts(cfg.Timeouts, old.Timeouts) {
+		cfg.MaxHeaderBytes != old.MaxHeaderBytes || !sameServerTimeouts(cfg.Timeouts, old.Timeouts) || cfg.Limits != old.Limits {
 		g.metrics.reloadFailures.Add(1)
-		return errors.New("listen, admin_listen, tls, max_header_bytes and the server timeouts (all but upstream) cannot change on reload: restart instead")
+		return errors.New("listen, admin_listen, tls, max_header_bytes, limits and the server timeouts (all but upstream and reload_keys) cannot change on reload: restart instead")
 	}
 	st, err := g.build(cfg)
 	if err != nil {
 		g.metrics.reloadFailures.Add(1)
 		return err
 	}
-	// Fetch the new key sets before switching, so the switch costs no
-	// request a fetch; a failure here is not fatal (they fetch on demand).
-	if err := st.verifier.Hydrate(ctx); err != nil {
-		g.log.Warn("keys not fetched before reload", "error", err)
+	hctx, cancel := context.WithTimeout(ctx, cfg.Timeouts.ReloadKeys.D(10*time.Second))
+	defer cancel()
+	if err := st.verifier.Hydrate(hctx); err != nil {
+		g.metrics.reloadFailures.Add(1)
+		return fmt.Errorf("the keys of the new configuration could not be fetched: %w", err)
 	}
+	st.ready.Store(true)
 	prev := g.state.Swap(st)
 	// Requests in flight keep their connections; idle ones to the old
 	// transport would otherwise linger until their idle timeout.
@@ -91,45 +105,45 @@ func sameTLS(a, b *TLSConfig) bool {
 
 func sameServerTimeouts(a, b Timeouts) bool {
 	a.Upstream, b.Upstream = 0, 0 // applied on reload: it belongs to the upstream transport
+	a.ReloadKeys, b.ReloadKeys = 0, 0
 	return a == b
 }
 
-// Hydrate fetches every key set; /readyz reports ready once it succeeds.
+// Hydrate fetches every key set of the current configuration; /readyz
+// reports ready once it succeeds.
 func (g *Gateway) Hydrate(ctx context.Context) error {
-	err := g.state.Load().verifier.Hydrate(ctx)
+	st := g.state.Load()
+	err := st.verifier.Hydrate(ctx)
 	if err == nil {
-		g.ready.Store(true)
+		st.ready.Store(true)
 	}
 	return err
 }
 
-// ServeHTTP serves the main listener.
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !canonicalPath(r.URL) {
-		http.Error(w, "non-canonical request path", http.StatusBadRequest)
-		return
-	}
-	g.state.Load().handler.ServeHTTP(w, r)
-}
+// Ready reports whether the configuration that serves has fetched its
+// keys.
+func (g *Gateway) Ready() bool { return g.state.Load().ready.Load() }
 
-// canonicalPath reports whether u's path names the same resource to every
-// upstream: no dot segment, also percent-encoded or before a ";"
-// parameter (Tomcat), no backslash, no encoded slash or backslash. Routes
-// match the decoded path, which upstreams may resolve differently.
-func canonicalPath(u *url.URL) bool {
-	if strings.ContainsRune(u.Path, '\\') {
-		return false
-	}
-	if raw := strings.ToLower(u.EscapedPath()); strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") {
-		return false
-	}
-	for _, seg := range strings.Split(u.Path, "/") {
-		seg, _, _ = strings.Cut(seg, ";")
-		if seg == "." || seg == ".." {
-			return false
+// ServeHTTP serves the main listener: at most limits.max_in_flight
+// requests at once (then 503 with Retry-After), each request body read at
+// limits.min_body_rate or faster.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.inFlight != nil {
+		select {
+		case g.inFlight <- struct{}{}:
+			defer func() { <-g.inFlight }()
+		default:
+			g.metrics.request("(gateway)", "overloaded")
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "too many requests in flight", http.StatusServiceUnavailable)
+			return
 		}
 	}
-	return true
+	st := g.state.Load()
+	if r.Body != nil && r.Body != http.NoBody && st.cfg.Limits.MinBodyRate > 0 {
+		r = withBodyRate(w, r, st.cfg.Limits.MinBodyRate, st.cfg.Limits.BodyGrace.D(10*time.Second))
+	}
+	st.handler.ServeHTTP(w, r)
 }
 
 // AdminHandler serves /healthz (the process is alive), /readyz (keys
@@ -140,7 +154,7 @@ func (g *Gateway) AdminHandler() http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !g.ready.Load() {
+		if !g.Ready() {
 			http.Error(w, "keys not fetched yet", http.StatusServiceUnavailable)
 			return
 		}
@@ -195,43 +209,77 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 		w.WriteHeader(http.StatusOK)
 	})
 
-	// Two muxes with the same routes: one ends in the proxy, one in the
-	// forward-auth answer.
-	proxyMux, authMux := http.NewServeMux(), http.NewServeMux()
-	hasRoot := false
-	for _, rc := range cfg.Routes {
+	// One route table judges; the handlers of the chosen route end in
+	// the proxy or in the forward-auth answer.
+	routes, err := newRouteTable(cfg)
+	if err != nil {
+		return nil, err
+	}
+	proxyRoutes, authRoutes := map[routeID]http.Handler{}, map[routeID]http.Handler{}
+	for i, rc := range cfg.Routes {
 		mw, err := routeMiddleware(auth, rc)
 		if err != nil {
 			return nil, fmt.Errorf("route %q: %w", rc.Pattern, err)
 		}
-		proxyMux.Handle(rc.Pattern, mw(proxy))
-		authMux.Handle(rc.Pattern, mw(allow))
-		hasRoot = hasRoot || rc.Pattern == "/"
+		proxyRoutes[routeID(i)], authRoutes[routeID(i)] = mw(proxy), mw(allow)
 	}
-	if !hasRoot {
+	if !hasRootRoute(cfg) {
 		var def func(http.Handler) http.Handler
 		if cfg.Default == "authenticate" {
 			def = auth.Require()
 		} else {
 			def = func(http.Handler) http.Handler { return http.HandlerFunc(g.deny) }
 		}
-		proxyMux.Handle("/", def(proxy))
-		authMux.Handle("/", def(allow))
+		proxyRoutes[defaultRoute], authRoutes[defaultRoute] = def(proxy), def(allow)
+	}
+	overrides := newHeaderSet(cfg.MethodOverrideHeaders)
+	dispatch := func(handlers map[routeID]http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id, h, pattern, err := routes.judge(r)
+			if err == nil && !overrides.empty() && r.URL.Query().Has("_method") {
+				err = requestError("a _method query parameter would override the method judged")
+			}
+			if err != nil {
+				g.badRequest(w, err)
+				return
+			}
+			if _, isRoute := h.(routeID); isRoute {
+				r.Pattern = pattern
+				h = handlers[id]
+			}
+			h.ServeHTTP(w, r)
+		})
 	}
 
-	main := http.Handler(proxyMux)
+	main := dispatch(proxyRoutes)
 	if cfg.ForwardAuthPath != "" {
-		fa := forwardAuth(authMux)
+		fa := forwardAuth(dispatch(authRoutes), overrides, g.badRequest)
 		if cfg.Upstream == "" {
 			main = fa // everything is a check
 		} else {
-			root := http.NewServeMux()
-			root.Handle(cfg.ForwardAuthPath, fa)
-			root.Handle("/", proxyMux)
-			main = root
+			// Not a ServeMux: it would clean and redirect paths before
+			// they are judged.
+			proxied, path := main, cfg.ForwardAuthPath
+			main = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == path || strings.HasSuffix(path, "/") && strings.HasPrefix(r.URL.Path, path) {
+					fa.ServeHTTP(w, r)
+					return
+				}
+				proxied.ServeHTTP(w, r)
+			})
 		}
 	}
 	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport}, nil
+}
+
+// badRequest answers a request that is not in canonical form: 400, with
+// the rule it broke and never the request's own text.
+func (g *Gateway) badRequest(w http.ResponseWriter, err error) {
+	g.metrics.request("(gateway)", "non_canonical")
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusBadRequest)
+	json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "Bad Request", "status": 400, "detail": err.Error()})
 }
 
 // deny answers a request that no route allows: 403, the same for every
@@ -306,10 +354,11 @@ type identityHeaders struct {
 	claims []string // claim names, in a fixed order
 	names  []string // header names, canonical, parallel to claims
 	whole  string   // ClaimsHeader, canonical, or ""
+	enc    string   // Config.HeaderEncoding
 }
 
 func newIdentityHeaders(cfg *Config) *identityHeaders {
-	h := &identityHeaders{}
+	h := &identityHeaders{enc: cfg.HeaderEncoding}
 	for claim := range cfg.Headers {
 		h.claims = append(h.claims, claim)
 	}
@@ -352,10 +401,13 @@ func (h *identityHeaders) set(hdr http.Header, id *identity, log *slog.Logger) {
 		if !ok {
 			continue
 		}
-		s, err := headerValue(v)
+		s, err := headerValue(v, h.enc)
 		if err != nil {
 			log.Warn("claim not forwarded", "claim", claim, "error", err)
 			continue
+		}
+		if s == "" && v.Kind() == jws.Array {
+			continue // an empty list: RFC 8941 §3.1 sends no field
 		}
 		hdr.Set(h.names[i], s)
 	}
@@ -366,6 +418,7 @@ func (h *identityHeaders) set(hdr http.Header, id *identity, log *slog.Logger) {
 
 // newProxy returns the reverse proxy to the upstream.
 func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpauth.Source) (http.Handler, *http.Transport, error) {
+	overrides := newHeaderSet(cfg.MethodOverrideHeaders)
 	upstream, err := url.Parse(cfg.Upstream)
 	if err != nil {
 		return nil, nil, err
@@ -386,11 +439,22 @@ func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpau
 			pr.SetXForwarded() // incoming X-Forwarded-* were dropped by Rewrite
 			id, _ := httpauth.ClaimsFrom[*identity](pr.In.Context())
 			ident.set(pr.Out.Header, id, g.log)
+			// The method judged is the method executed: Express
+			// method-override, Rails, Symfony and Laravel read these.
+			overrides.strip(pr.Out.Header)
 			if cfg.StripToken {
 				stripToken(pr.Out, sources)
 			}
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if slowBody(r) {
+				// The client, not the upstream, failed: it sent its body
+				// slower than limits.min_body_rate.
+				g.metrics.request("(gateway)", "slow_body")
+				w.Header().Set("Connection", "close")
+				http.Error(w, "request body too slow", http.StatusRequestTimeout)
+				return
+			}
 			g.metrics.upstreamErrors.Add(1)
 			status := http.StatusBadGateway
 			var ne net.Error
@@ -450,10 +514,13 @@ func stripToken(r *http.Request, sources []httpauth.Source) {
 
 // forwardAuth answers nginx auth_request and Traefik ForwardAuth: it
 // rebuilds the original request from the standard headers and runs it
-// through the routes. nginx sends the original URI in a header of the
-// operator's choice; the conventional X-Original-URI and X-Original-Method
-// are read, then Traefik's X-Forwarded-Uri and X-Forwarded-Method.
-func forwardAuth(routes http.Handler) http.Handler {
+// through the routes, which judge its method, URI and host exactly as in
+// proxy mode. nginx sends the original URI in a header of the operator's
+// choice; the conventional X-Original-URI and X-Original-Method are read,
+// then Traefik's X-Forwarded-Uri and X-Forwarded-Method. A check that
+// carries a method-override header is refused: the gateway cannot remove
+// it from what the front proxy forwards, so it must not approve it.
+func forwardAuth(routes http.Handler, overrides headerSet, bad func(http.ResponseWriter, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A proxy sets one pair and passes the client's own headers on
 		// (Traefik forwards them all unless authRequestHeaders filters):
@@ -462,17 +529,25 @@ func forwardAuth(routes http.Handler) http.Handler {
 		for _, p := range [...][2]string{{"X-Original-Method", "X-Forwarded-Method"}, {"X-Original-URI", "X-Forwarded-Uri"}, {"X-Original-Host", "X-Forwarded-Host"}} {
 			a, b := r.Header.Values(p[0]), r.Header.Values(p[1])
 			if len(a) > 1 || len(b) > 1 || (len(a) == 1 && len(b) == 1 && a[0] != b[0]) {
-				http.Error(w, "bad forward-auth request: "+p[0]+" and "+p[1]+" disagree", http.StatusBadRequest)
+				bad(w, requestError("bad forward-auth request: "+p[0]+" and "+p[1]+" disagree"))
 				return
 			}
+		}
+		if name, ok := overrides.in(r.Header); ok {
+			bad(w, requestError("the request carries the method-override header "+name))
+			return
 		}
 		// Both are required: guessing "GET /" for a proxy that sends
 		// neither would check a request other than the one it asks about.
 		method := first(r.Header.Get("X-Original-Method"), r.Header.Get("X-Forwarded-Method"), "")
 		uri := first(r.Header.Get("X-Original-URI"), r.Header.Get("X-Forwarded-Uri"), "")
+		if method == "" || !strings.HasPrefix(uri, "/") {
+			bad(w, requestError("bad forward-auth request: it must name the method and the origin-form URI"))
+			return
+		}
 		u, err := url.ParseRequestURI(uri)
-		if err != nil || !validMethod(method) || !canonicalPath(u) {
-			http.Error(w, "bad forward-auth request", http.StatusBadRequest)
+		if err != nil {
+			bad(w, requestError("bad forward-auth request: the URI does not parse"))
 			return
 		}
 		orig := r.Clone(r.Context())
@@ -487,6 +562,39 @@ func forwardAuth(routes http.Handler) http.Handler {
 	})
 }
 
+// headerSet is a list of header names compared as CGI-style servers read
+// them ("_" and "-" alike, any case).
+type headerSet []string
+
+func newHeaderSet(names []string) headerSet {
+	out := make(headerSet, len(names))
+	for i, n := range names {
+		out[i] = canonicalIdentityName(n)
+	}
+	return out
+}
+
+func (s headerSet) empty() bool { return len(s) == 0 }
+
+// in returns the first header of hdr in the set.
+func (s headerSet) in(hdr http.Header) (string, bool) {
+	for name := range hdr {
+		if slices.Contains(s, canonicalIdentityName(name)) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// strip removes every header of the set from hdr.
+func (s headerSet) strip(hdr http.Header) {
+	for name := range hdr {
+		if slices.Contains(s, canonicalIdentityName(name)) {
+			delete(hdr, name)
+		}
+	}
+}
+
 func first(vals ...string) string {
 	for _, v := range vals {
 		if v != "" {
@@ -494,16 +602,4 @@ func first(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-func validMethod(m string) bool {
-	if m == "" || len(m) > 32 {
-		return false
-	}
-	for i := 0; i < len(m); i++ {
-		if c := m[i]; c < 'A' || c > 'Z' {
-			return false
-		}
-	}
-	return true
 }

@@ -168,7 +168,7 @@ func TestIdentityHeaders(t *testing.T) {
 	}
 	get(t, gw.URL+"/api/x", spoof)
 	h, _ := up.seen()
-	if h.Get("X-Auth-Sub") != iss.Subject("alice") || h.Get("X-Auth-User") != "alice" || h.Get("X-Auth-Groups") != "a,b" {
+	if h.Get("X-Auth-Sub") != iss.Subject("alice") || h.Get("X-Auth-User") != "alice" || h.Get("X-Auth-Groups") != `"a", "b"` {
 		t.Errorf("identity headers: %v", h)
 	}
 	if len(h.Values("X-Auth-Sub")) != 1 || len(h.Values("X-Auth-Groups")) != 1 {
@@ -381,7 +381,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad upstream", "upstream: ftp://x\npools: [{user_pool_id: us-east-1_X, client_ids: [c]}]\n", "upstream"},
 		{"nothing trusted", "upstream: http://127.0.0.1:1\n", "nothing would be trusted"},
 		{"bad pool", "upstream: http://127.0.0.1:1\npools: [{user_pool_id: nope, client_ids: [c]}]\n", "pools[0]"},
-		{"pool without clients", "upstream: http://127.0.0.1:1\npools: [{user_pool_id: us-east-1_X}]\n", "ClientIDs"},
+		{"pool without clients", "upstream: http://127.0.0.1:1\npools: [{user_pool_id: us-east-1_X}]\n", "client_ids"},
 		{"bad pattern", base + "routes: [{pattern: \"GET\"}]\n", "routes[0]"},
 		{"conflicting patterns", base + "routes: [{pattern: \"/a/\"}, {pattern: \"/a/\"}]\n", "routes[1]"},
 		{"anonymous with groups", base + "routes: [{pattern: \"/a/\", anonymous: true, groups: [x]}]\n", "anonymous"},
@@ -472,3 +472,10 @@ func TestUnderscoreSpoofing(t *testing.T) {
 }
 
 func decodeB64(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// newUpstreamFunc starts an upstream serving h and returns its URL.
+func newUpstreamFunc(t *testing.T, h http.HandlerFunc) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

@@ -81,6 +81,7 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 	if err != nil {
 		return err
 	}
+	ln = newLimitListener(ln, cfg.Limits.MaxConnections)
 	srv := &http.Server{
 		Handler:           g,
 		ReadHeaderTimeout: cfg.Timeouts.ReadHeader.D(10 * time.Second),
@@ -137,6 +138,11 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 			}
 		}
 	}()
+	// Before Ready: a SIGHUP sent as soon as the listeners answer must be
+	// a reload, not the default action (exit).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	if opts.Ready != nil {
 		var adminAddr net.Addr
 		if adminLn != nil {
@@ -145,9 +151,6 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 		opts.Ready(ln.Addr(), adminAddr)
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case err := <-errc:

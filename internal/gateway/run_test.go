@@ -14,8 +14,11 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,5 +119,119 @@ func TestRunTLS(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+// TestReloadKeysUnavailable: a SIGHUP to a valid file whose keys cannot
+// be fetched is refused, the configuration that can verify keeps serving
+// and /readyz keeps telling the truth about it; once the keys can be
+// fetched, the same file is applied (the control).
+func TestReloadKeysUnavailable(t *testing.T) {
+	iss1 := cognitotest.NewIssuer(t, testKey())
+	iss2 := cognitotest.NewIssuer(t, testKey())
+	iss2.SetJWKSStatus(http.StatusServiceUnavailable)
+	up := newUpstream(t)
+	file := filepath.Join(t.TempDir(), "gateway.yaml")
+	doc := func(iss *cognitotest.Issuer) []byte {
+		return []byte(fmt.Sprintf("listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\nupstream: %s\ntimeouts: {reload_keys: 2s}\npools: [{user_pool_id: %s, issuer: %q, client_ids: [%s]}]\ndefault: authenticate\n",
+			up.URL, iss.PoolID, iss.IssuerURL(), iss.ClientID))
+	}
+	os.WriteFile(file, doc(iss1), 0o600)
+	cfg, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	addrs := make(chan [2]net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, cfg, RunOptions{ConfigPath: file, Logger: slog.New(slog.DiscardHandler), Ready: func(main, admin net.Addr) { addrs <- [2]net.Addr{main, admin} }})
+	}()
+	a := <-addrs
+	main, admin := "http://"+a[0].String(), "http://"+a[1].String()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	status := func(url string, tok string) int {
+		req, _ := http.NewRequest("GET", url, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	metric := func(line string) bool { _, body := get(t, admin+"/metrics", nil); return strings.Contains(body, line) }
+	waitFor("ready", func() bool { return status(admin+"/readyz", "") == 200 })
+
+	os.WriteFile(file, doc(iss2), 0o600)
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	waitFor("the reload to be refused", func() bool { return metric("cognitojwt_config_reload_failures_total 1") })
+	if s := status(admin+"/readyz", ""); s != 200 {
+		t.Errorf("readyz %d after a refused reload: the old configuration still verifies", s)
+	}
+	if s := status(main+"/x", iss1.AccessToken()); s != 200 {
+		t.Errorf("old configuration's token: %d, want 200", s)
+	}
+	if s := status(main+"/x", iss2.AccessToken()); s != 401 {
+		t.Errorf("new configuration's token before its reload: %d, want 401", s)
+	}
+
+	iss2.SetJWKSStatus(0)
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	waitFor("the reload to be applied", func() bool { return metric("cognitojwt_config_reloads_total 1") })
+	if s := status(main+"/x", iss2.AccessToken()); s != 200 {
+		t.Errorf("new configuration's token after its reload: %d, want 200", s)
+	}
+	if s := status(admin+"/readyz", ""); s != 200 {
+		t.Errorf("readyz %d after an applied reload", s)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReadyzNeverLies: with keys that cannot be fetched, /readyz answers
+// 503 before and after a failed fetch; the control turns 200 once they
+// can be.
+func TestReadyzNeverLies(t *testing.T) {
+	iss := cognitotest.NewIssuer(t, testKey())
+	iss.SetJWKSStatus(http.StatusInternalServerError)
+	up := newUpstream(t)
+	g, err := New(testConfig(t, iss, up.URL, ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := httptest.NewServer(g.AdminHandler())
+	defer admin.Close()
+	if err := g.Hydrate(context.Background()); err == nil {
+		t.Fatal("hydrate succeeded against a failing key set")
+	}
+	if resp, _ := get(t, admin.URL+"/readyz", nil); resp.StatusCode != 503 {
+		t.Errorf("readyz %d while nothing can be verified", resp.StatusCode)
+	}
+	// A reload to keys that cannot come is refused and changes nothing.
+	if err := g.Reload(context.Background(), testConfig(t, iss, up.URL, "timeouts: {reload_keys: 1s}\n")); err == nil {
+		t.Error("reload applied without its keys")
+	}
+	if resp, _ := get(t, admin.URL+"/readyz", nil); resp.StatusCode != 503 {
+		t.Errorf("readyz %d after a refused reload", resp.StatusCode)
+	}
+	iss.SetJWKSStatus(0)
+	if err := g.Reload(context.Background(), testConfig(t, iss, up.URL, "")); err != nil {
+		t.Fatalf("reload with keys: %v", err)
+	}
+	if resp, _ := get(t, admin.URL+"/readyz", nil); resp.StatusCode != 200 {
+		t.Errorf("readyz %d once keys are fetched", resp.StatusCode)
 	}
 }

@@ -91,11 +91,11 @@ func (v *verifier) Hydrate(ctx context.Context) error {
 }
 
 // headerValue renders a claim for a request header: strings as they are,
-// arrays of strings joined with ",", numbers and booleans as JSON, other
-// values as compact JSON. A value with a control character (which a
-// header cannot carry, and which would split it) or over 8 KiB is not
-// forwarded.
-func headerValue(v jws.Value) (string, error) {
+// numbers and booleans as JSON, arrays of strings as the encoding says
+// (see encodeList), other values as compact JSON. A value with a control
+// character (which a header cannot carry, and which would split it) or
+// over 8 KiB is not forwarded.
+func headerValue(v jws.Value, encoding string) (string, error) {
 	var s string
 	switch v.Kind() {
 	case jws.String:
@@ -106,7 +106,9 @@ func headerValue(v jws.Value) (string, error) {
 		s = str
 	case jws.Array:
 		if list, err := v.AsStrings(); err == nil {
-			s = strings.Join(list, ",")
+			if s, err = encodeList(list, encoding); err != nil {
+				return "", err
+			}
 		} else {
 			s = v.Raw()
 		}
@@ -122,4 +124,43 @@ func headerValue(v jws.Value) (string, error) {
 		}
 	}
 	return s, nil
+}
+
+// encodeList writes a list of strings so that no two lists read alike.
+// "structured" is an RFC 8941 §3.1 List of sf-strings (§3.3.3): "ops",
+// "admin" is two groups, "ops,admin" one; '"' and '\' are escaped, and a
+// list with a member outside printable ASCII (which an sf-string cannot
+// carry) is not forwarded at all, rather than forwarded short of a
+// member. "comma" joins with "," and refuses members that hold a comma,
+// are empty, or begin or end with white space (which list parsers trim).
+func encodeList(list []string, encoding string) (string, error) {
+	var b strings.Builder
+	for i, m := range list {
+		if encoding == "comma" {
+			if m == "" || strings.ContainsRune(m, ',') || strings.TrimSpace(m) != m {
+				return "", errors.New("a member is empty, holds a comma or is padded: header_encoding comma cannot carry it")
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(m)
+			continue
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(m); j++ {
+			c := m[j]
+			if c < 0x20 || c > 0x7e {
+				return "", errors.New("a member is not printable ASCII: an RFC 8941 string cannot carry it")
+			}
+			if c == '"' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		}
+		b.WriteByte('"')
+	}
+	return b.String(), nil
 }

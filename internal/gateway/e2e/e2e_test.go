@@ -660,7 +660,7 @@ func TestGatewayAuth(t *testing.T) {
 		r := get(t, c, gw.URL+"/admin/users", admin)
 		wantStatus(t, r, http.StatusOK)
 		e := r.echo(t)
-		wantHeader(t, e.Header, "X-Auth-Groups", "admin,ops")
+		wantHeader(t, e.Header, "X-Auth-Groups", `"admin", "ops"`)
 		wantHeader(t, e.Header, "X-Auth-Username", "root")
 		wantHeader(t, e.Header, "X-Auth-Sub", iss.Subject("root"))
 	})
@@ -744,7 +744,7 @@ func TestGatewayAuth(t *testing.T) {
 				"X-Auth-Scope": cognitotest.DefaultUserScope, "X-Auth-Client-Id": iss.ClientID,
 			}},
 			{"group route", "/admin/x", admin, map[string]string{
-				"X-Auth-Sub": iss.Subject("root"), "X-Auth-Username": "root", "X-Auth-Groups": "admin,ops",
+				"X-Auth-Sub": iss.Subject("root"), "X-Auth-Username": "root", "X-Auth-Groups": `"admin", "ops"`,
 				"X-Auth-Scope": cognitotest.DefaultUserScope, "X-Auth-Client-Id": iss.ClientID,
 			}},
 			{"anonymous route without a token", "/public/x", "", nil},
@@ -816,7 +816,7 @@ func TestGatewayAuth(t *testing.T) {
 		// nginx's conventional headers, as nginx_test.go sends them.
 		r = do(t, c, http.MethodGet, gw.URL+"/_auth", admin, http.Header{"X-Original-Method": {"POST"}, "X-Original-URI": {"/admin/x"}}, nil)
 		wantStatus(t, r, http.StatusOK)
-		wantHeader(t, r.Header, "X-Auth-Groups", "admin,ops")
+		wantHeader(t, r.Header, "X-Auth-Groups", `"admin", "ops"`)
 
 		if n := up.hits.Load() - before; n != 0 {
 			t.Errorf("forward-auth checks called the upstream %d times", n)
@@ -1018,7 +1018,7 @@ func TestProxyCommand(t *testing.T) {
 		{"no --config", []string{"proxy"}, 2, "--config"},
 		{"--dev and --config", []string{"proxy", "--dev", "--config", valid}, 2, "exclusive"},
 		{"port taken", []string{"proxy", "--config", busy}, 1, "address already in use"},
-		{"check: issuer without audiences", []string{"proxy", "--config", noAudience, "--check"}, 2, "Audiences"},
+		{"check: issuer without audiences", []string{"proxy", "--config", noAudience, "--check"}, 2, "audiences"},
 		{"check: unknown token source", []string{"proxy", "--config", badSource, "--check"}, 2, "bogus:x"},
 		{"start: unknown token source", []string{"proxy", "--config", badSource}, 2, "bogus:x"},
 	} {

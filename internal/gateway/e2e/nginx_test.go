@@ -192,7 +192,7 @@ func TestNginxAuthRequest(t *testing.T) {
 		r := get(t, c, base+"/admin/users", admin)
 		wantStatus(t, r, http.StatusOK)
 		e := r.echo(t)
-		wantHeader(t, e.Header, "X-Auth-Groups", "admin")
+		wantHeader(t, e.Header, "X-Auth-Groups", `"admin"`)
 		wantHeader(t, e.Header, "X-Auth-Username", "root")
 	})
 
