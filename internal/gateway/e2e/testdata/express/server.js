@@ -63,5 +63,9 @@ const server = app.listen(Number(process.argv[2] || 0), '127.0.0.1', () => {
   process.stdout.write('listening ' + server.address().port + '\n');
 });
 
-// The test stops the process with SIGTERM.
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// The test stops the process with SIGTERM; idle keep-alive connections
+// (from the gateway or nginx) must not hold it open.
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});
