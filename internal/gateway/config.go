@@ -59,7 +59,7 @@ type Config struct {
 	Default string `yaml:"default"`
 
 	// Headers maps claim names to the request headers that carry them
-	// upstream (arrays are joined with ","), such as sub: X-Auth-Sub.
+	// upstream (arrays as HeaderEncoding says), such as sub: X-Auth-Sub.
 	// Every one of these headers is removed from incoming requests, so a
 	// client cannot spoof them.
 	Headers map[string]string `yaml:"headers"`

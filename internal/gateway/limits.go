@@ -25,6 +25,7 @@ type rateBody struct {
 	grace   time.Duration
 	perByte time.Duration
 	read    int64
+	eof     bool
 	tripped atomic.Bool
 }
 
@@ -41,12 +42,19 @@ func withBodyRate(w http.ResponseWriter, r *http.Request, rate int, grace time.D
 }
 
 func (b *rateBody) Read(p []byte) (int, error) {
+	if b.eof {
+		// The server now reads the connection in the background (to see
+		// the client go away) with no deadline: a deadline set now would
+		// cancel a request whose body came in time.
+		return b.body.Read(p)
+	}
 	deadline := b.start.Add(b.grace + time.Duration(b.read+1)*b.perByte)
 	// The connection may not support deadlines (a test recorder): then
 	// the rate is not enforced, which is only ever the case in tests.
 	_ = b.rc.SetReadDeadline(deadline)
 	n, err := b.body.Read(p)
 	b.read += int64(n)
+	b.eof = err == io.EOF
 	if err != nil && err != io.EOF {
 		if ne, ok := err.(net.Error); ok && ne.Timeout() || time.Now().After(deadline) {
 			b.tripped.Store(true)

@@ -28,6 +28,9 @@ func TestTricklingBodyCutOff(t *testing.T) {
 	up := newUpstreamFunc(t, func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		got.Store(n)
+		if r.URL.Path == "/public/slow" {
+			time.Sleep(800 * time.Millisecond)
+		}
 	})
 	gw := newGateway(t, testConfig(t, iss, up, "limits: {min_body_rate: 1000, body_grace: 300ms}\n"))
 	addr := strings.TrimPrefix(gw.URL, "http://")
@@ -41,6 +44,19 @@ func TestTricklingBodyCutOff(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 || got.Load() != size {
 			t.Fatalf("status %d, upstream read %d bytes", resp.StatusCode, got.Load())
+		}
+	})
+	t.Run("control: slow upstream after a fast body", func(t *testing.T) {
+		// The deadline must not outlive the body: the answer may take
+		// longer than body_grace.
+		req, _ := http.NewRequest("POST", gw.URL+"/public/slow", strings.NewReader("0123456789"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
 	t.Run("trickle", func(t *testing.T) {
