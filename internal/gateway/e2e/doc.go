@@ -14,6 +14,11 @@
 //     exit statuses (--check, --dev);
 //   - nginx_test.go: nginx auth_request to the forward-auth endpoint
 //     (skipped without nginx, except under CI=true, where it fails);
+//   - upstreams_test.go: real upstreams that read requests differently
+//     from http.ServeMux — Express 4 with method-override, and an embedded
+//     Tomcat 10.1 — behind the gateway and behind nginx, each request
+//     judged by the handler the application ran (skipped without node,
+//     javac and Debian's Tomcat jars, except under CI=true);
 //   - load_test.go: SIGHUP reloads under load, and a bounded load run
 //     that reports requests per second and latency percentiles;
 //   - bench_test.go: BenchmarkGatewayOverhead, the cost of the gateway per

@@ -115,7 +115,8 @@ func newConfig(iss *cognitotest.Issuer, upstream string) gwConfig {
 // gatewayProc is a running "cognitojwt proxy --config FILE".
 type gatewayProc struct {
 	t        testing.TB
-	URL      string // http://127.0.0.1:port
+	tmpl     *template.Template // the configuration's template
+	URL      string             // http://127.0.0.1:port
 	AdminURL string
 	cfg      gwConfig
 	cfgPath  string
@@ -130,12 +131,20 @@ type gatewayProc struct {
 // waitReady). The process is killed when the test ends.
 func startGateway(t testing.TB, cfg gwConfig) *gatewayProc {
 	t.Helper()
+	return startGatewayTemplate(t, configTemplate, cfg)
+}
+
+// startGatewayTemplate is startGateway with the configuration tmpl
+// filled with cfg instead of testdata/gateway.yaml.tmpl.
+func startGatewayTemplate(t testing.TB, tmpl *template.Template, cfg gwConfig) *gatewayProc {
+	t.Helper()
 	dir := t.TempDir()
 	var last error
 	for attempt := 1; attempt <= 3; attempt++ {
 		cfg.Listen, cfg.Admin = freeAddr(t), freeAddr(t)
 		g := &gatewayProc{
 			t:        t,
+			tmpl:     tmpl,
 			URL:      "http://" + cfg.Listen,
 			AdminURL: "http://" + cfg.Admin,
 			cfgPath:  filepath.Join(dir, "gateway.yaml"),
@@ -178,7 +187,7 @@ func (g *gatewayProc) writeConfig(cfg gwConfig) {
 		cfg.Listen, cfg.Admin = g.cfg.Listen, g.cfg.Admin
 	}
 	var b bytes.Buffer
-	if err := configTemplate.Execute(&b, cfg); err != nil {
+	if err := g.tmpl.Execute(&b, cfg); err != nil {
 		g.t.Fatal(err)
 	}
 	g.writeRawConfig(b.Bytes())
