@@ -1,0 +1,216 @@
+//go:build unix
+
+package interop
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cognitojwtBin is the cognitojwt command TestMain builds from the root
+// module, once per test binary.
+var cognitojwtBin string
+
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "cognitojwt-interop-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "interop:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := buildCommand(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "interop:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// buildCommand runs "go build -o DIR/cognitojwt ./cmd/cognitojwt" in the
+// root module (two levels up: conformance/interop).
+func buildCommand(dir string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		return err
+	}
+	cognitojwtBin = filepath.Join(dir, "cognitojwt")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", cognitojwtBin, "./cmd/cognitojwt")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build -o %s ./cmd/cognitojwt: %v\n%s", cognitojwtBin, err, out)
+	}
+	return nil
+}
+
+// nodeModules returns the absolute path of node_modules with the package
+// pkg installed, and the node binary. It skips the test when either is
+// missing and CI is unset, and fails it when CI is set: .ci/run installs
+// both.
+func nodeModules(t *testing.T, pkg string) (dir, node string) {
+	t.Helper()
+	missing := func(what string) {
+		t.Helper()
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s (run: cd conformance/interop && npm ci --ignore-scripts); this test fails instead of skipping when CI is set", what)
+		}
+		t.Fatalf("%s, and CI is set: .ci/install.d/50-interop-npm.sh installs it", what)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node is not installed")
+	}
+	dir, err = filepath.Abs("node_modules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, pkg, "package.json")); err != nil {
+		missing("npm package " + pkg + " is not installed in conformance/interop/node_modules")
+	}
+	return dir, node
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// process is a program a test started in its own process group.
+type process struct {
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan struct{}
+	err  error // after done
+}
+
+// start runs cmd in a process group of its own with its output collected,
+// and registers a cleanup that stops the whole group (SIGTERM, then
+// SIGKILL after 5 s) and waits for it.
+func start(t *testing.T, cmd *exec.Cmd) *process {
+	t.Helper()
+	p := &process{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Loopback only: no proxy may stand between a test and its servers.
+	cmd.Env = append(cmd.Environ(), "HTTP_PROXY=", "HTTPS_PROXY=", "http_proxy=", "https_proxy=", "NO_PROXY=*")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", cmd.Path, err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// stop ends the process group and waits for the process.
+func (p *process) stop(t *testing.T) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-p.done
+	}
+	if t.Failed() {
+		t.Logf("%s output:\n%s", filepath.Base(p.cmd.Path), p.logs.String())
+	}
+}
+
+// waitHTTP polls url until it answers with want, the process exits, or
+// 60 s pass.
+func (p *process) waitHTTP(t *testing.T, url string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited before serving %s (%v):\n%s", filepath.Base(p.cmd.Path), url, p.err, p.logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not answer %s: %v\n%s", filepath.Base(p.cmd.Path), url, err, p.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's writes and the
+// test's reads; it keeps the last 1 MiB or so.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 1<<20 {
+		rest := s.b.Bytes()[s.b.Len()/2:]
+		s.b = *bytes.NewBuffer(append([]byte(nil), rest...))
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runCommand runs the cognitojwt command with args and returns its
+// stdout, stderr and exit code.
+func runCommand(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cognitojwtBin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Env = append(os.Environ(), "HTTP_PROXY=", "HTTPS_PROXY=", "http_proxy=", "https_proxy=")
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("cognitojwt %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errb.String(), code
+}
