@@ -73,7 +73,7 @@ type provider struct {
 // private key).
 func startProvider(t *testing.T, port int, keys map[string]any) *provider {
 	t.Helper()
-	mods, node := nodeModules(t, "oidc-provider")
+	_, node := nodeModules(t, "oidc-provider")
 	var set struct {
 		Keys []map[string]string `json:"keys"`
 	}
@@ -95,7 +95,7 @@ func startProvider(t *testing.T, port int, keys map[string]any) *provider {
 	}
 	cmd := exec.Command(node, script, fmt.Sprint(port), keysFile)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NODE_PATH="+mods, "NODE_ENV=production")
+	cmd.Env = append(os.Environ(), "NODE_ENV=production")
 	p := &provider{t: t, port: port, issuer: fmt.Sprintf("http://127.0.0.1:%d", port), proc: start(t, cmd)}
 	p.proc.waitHTTP(t, p.issuer+"/.well-known/openid-configuration", http.StatusOK)
 	return p
