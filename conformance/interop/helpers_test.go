@@ -37,6 +37,7 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "interop:", err)
 		return 1
 	}
+	defer closeIDPs()
 	return m.Run()
 }
 
