@@ -3,9 +3,8 @@
 # npm ci installs exactly the lock file into the git-ignored node_modules;
 # it is skipped when node_modules already holds this lock file's install.
 # No install scripts run: none of these packages needs one.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  apt_install nodejs npm
-fi
+command -v node >/dev/null || apt_install nodejs
+command -v npm >/dev/null || apt_install npm
 (
   cd conformance/interop
   stamp=node_modules/.cognitojwt-lock.sha256

@@ -47,14 +47,14 @@ type awsVerdict struct {
 	Error string `json:"error"`
 }
 
-// TestAWSJWTVerifyDifferential presents several hundred generated tokens to
+// TestAgainstAWSJWTVerify presents several hundred generated tokens to
 // aws-jwt-verify (through js/aws-jwt-verify.mjs) and to cognitojwt with the
 // same keys, configuration and clock, and requires the same verdict,
 // except for the kinds listed in differences.json: in a "stricter" kind
 // cognitojwt must refuse every case, in a "laxer" kind aws-jwt-verify
 // must refuse every case, and each listed kind must still differ at least
 // once (a listed difference that no longer differs is stale).
-func TestAWSJWTVerifyDifferential(t *testing.T) {
+func TestAgainstAWSJWTVerify(t *testing.T) {
 	_, node := nodeModules(t, "aws-jwt-verify")
 	diffs := loadDifferences(t)
 

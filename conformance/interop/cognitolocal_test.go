@@ -340,7 +340,7 @@ headers:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := start(t, exec.Command(cognitojwtBin, "proxy", "--config", path))
+	p := start(t, exec.Command(cognitojwtBin(t), "proxy", "--config", path))
 	p.waitHTTP(t, "http://"+admin+"/readyz", http.StatusOK)
 
 	tests := []struct {

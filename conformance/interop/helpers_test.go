@@ -20,43 +20,52 @@ import (
 	"time"
 )
 
-// cognitojwtBin is the cognitojwt command TestMain builds from the root
-// module, once per test binary.
-var cognitojwtBin string
+// binDir holds the cognitojwt command, built on first use by
+// cognitojwtBin and removed by TestMain.
+var (
+	binDir   string
+	binOnce  sync.Once
+	binPath  string
+	binError error
+)
 
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
 func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "cognitojwt-interop-")
-	if err != nil {
+	var err error
+	if binDir, err = os.MkdirTemp("", "cognitojwt-interop-"); err != nil {
 		fmt.Fprintln(os.Stderr, "interop:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	if err := buildCommand(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "interop:", err)
-		return 1
-	}
+	defer os.RemoveAll(binDir)
 	defer closeIDPs()
 	return m.Run()
 }
 
-// buildCommand runs "go build -o DIR/cognitojwt ./cmd/cognitojwt" in the
-// root module (two levels up: conformance/interop).
-func buildCommand(dir string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		return err
+// cognitojwtBin returns the cognitojwt command, built once per test binary
+// with "go build -o DIR/cognitojwt ./cmd/cognitojwt" in the root module
+// (two levels up: conformance/interop).
+func cognitojwtBin(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err != nil {
+			binError = err
+			return
+		}
+		binPath = filepath.Join(binDir, "cognitojwt")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", binPath, "./cmd/cognitojwt")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binError = fmt.Errorf("go build -o %s ./cmd/cognitojwt: %v\n%s", binPath, err, out)
+		}
+	})
+	if binError != nil {
+		t.Fatal(binError)
 	}
-	cognitojwtBin = filepath.Join(dir, "cognitojwt")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", cognitojwtBin, "./cmd/cognitojwt")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build -o %s ./cmd/cognitojwt: %v\n%s", cognitojwtBin, err, out)
-	}
-	return nil
+	return binPath
 }
 
 // nodeModules returns the absolute path of node_modules with the package
@@ -199,7 +208,7 @@ func runCommand(t *testing.T, stdin string, args ...string) (stdout, stderr stri
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cognitojwtBin, args...)
+	cmd := exec.CommandContext(ctx, cognitojwtBin(t), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

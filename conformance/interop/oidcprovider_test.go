@@ -314,7 +314,7 @@ headers:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := start(t, exec.Command(cognitojwtBin, "proxy", "--config", path))
+	p := start(t, exec.Command(cognitojwtBin(t), "proxy", "--config", path))
 	p.waitHTTP(t, "http://"+admin+"/readyz", http.StatusOK)
 	return &issuerGateway{url: "http://" + listen}
 }
