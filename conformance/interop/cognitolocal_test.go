@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cognitojwt/cognitojwt"
+	"github.com/cognitojwt/cognitojwt/oidc"
 )
 
 // emulator is a running cognito-local with its own data directory.
@@ -183,6 +184,30 @@ func TestCognitoLocal(t *testing.T) {
 	t.Run("library", func(t *testing.T) { testEmulatorLibrary(t, w) })
 	t.Run("verify command", func(t *testing.T) { testEmulatorCommand(t, w) })
 	t.Run("gateway", func(t *testing.T) { testEmulatorGateway(t, w) })
+	t.Run("oidc discovery", func(t *testing.T) { testEmulatorDiscovery(t, w) })
+}
+
+// testEmulatorDiscovery shows why the emulator needs the Cognito verifier
+// with an Issuer override rather than OIDC discovery: its discovery
+// document names http://localhost:9229/<pool> as issuer and key URL,
+// whatever port and host it runs on, so discovery fails closed; with
+// JWKSURL given, package oidc verifies the same token.
+func testEmulatorDiscovery(t *testing.T, w *emulatorWorld) {
+	ctx := context.Background()
+	v, err := oidc.New(oidc.Config{Issuer: w.issA, AllowAnyAudience: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, w.alice.Access); !errors.Is(err, oidc.ErrKeysUnavailable) {
+		t.Fatalf("through discovery: %v, want ErrKeysUnavailable (the document names another issuer)", err)
+	}
+	v, err = oidc.New(oidc.Config{Issuer: w.issA, AllowAnyAudience: true, JWKSURL: w.issA + "/.well-known/jwks.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, w.alice.Access); err != nil {
+		t.Fatalf("with JWKSURL: %v", err)
+	}
 }
 
 func testEmulatorLibrary(t *testing.T, w *emulatorWorld) {
