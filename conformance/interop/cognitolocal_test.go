@@ -35,13 +35,15 @@ type emulator struct {
 func startEmulator(t *testing.T) *emulator {
 	t.Helper()
 	mods, node := nodeModules(t, "cognito-local")
-	port := freePort(t)
-	cmd := exec.Command(node, filepath.Join(mods, "cognito-local", "lib", "bin", "start.js"))
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "HOST=127.0.0.1")
-	p := start(t, cmd)
-	e := &emulator{URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	p.waitHTTP(t, e.URL+"/health", http.StatusOK)
+	e := &emulator{}
+	startServer(t, func() (*exec.Cmd, string) {
+		port := freePort(t)
+		cmd := exec.Command(node, filepath.Join(mods, "cognito-local", "lib", "bin", "start.js"))
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "HOST=127.0.0.1")
+		e.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
+		return cmd, e.URL + "/health"
+	})
 	return e
 }
 
@@ -344,8 +346,11 @@ func testEmulatorGateway(t *testing.T, w *emulatorWorld) {
 		fmt.Fprintf(rw, "user=%s", r.Header.Get("X-Auth-User"))
 	}))
 	t.Cleanup(upstream.Close)
-	listen, admin := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cfg := fmt.Sprintf(`listen: %q
+	var listen string
+	startServer(t, func() (*exec.Cmd, string) {
+		var admin string
+		listen, admin = fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		cfg := fmt.Sprintf(`listen: %q
 admin_listen: %q
 upstream: %q
 pools:
@@ -361,12 +366,12 @@ default: deny
 headers:
   username: X-Auth-User
 `, listen, admin, upstream.URL, w.poolA, w.issA, w.a1)
-	path := filepath.Join(t.TempDir(), "gateway.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := start(t, exec.Command(cognitojwtBin(t), "proxy", "--config", path))
-	p.waitHTTP(t, "http://"+admin+"/readyz", http.StatusOK)
+		path := filepath.Join(t.TempDir(), "gateway.yaml")
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return exec.Command(cognitojwtBin(t), "proxy", "--config", path), "http://" + admin + "/readyz"
+	})
 
 	tests := []struct {
 		name, path, token string

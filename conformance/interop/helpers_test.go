@@ -152,10 +152,21 @@ func (p *process) stop(t *testing.T) {
 	}
 }
 
-// waitHTTP polls url until it answers with want, the process exits, or
-// 60 s pass.
+// waitHTTP polls url until it answers with want, and fails the test when
+// the process exits first or 60 s pass.
 func (p *process) waitHTTP(t *testing.T, url string, want int) {
 	t.Helper()
+	if err := p.ready(url, want); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// errExited reports a process that ended before it served.
+var errExited = errors.New("exited before serving")
+
+// ready polls url until it answers with want; it returns an error
+// wrapping errExited when the process ends first.
+func (p *process) ready(url string, want int) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(url)
@@ -163,20 +174,41 @@ func (p *process) waitHTTP(t *testing.T, url string, want int) {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == want {
-				return
+				return nil
 			}
 			err = fmt.Errorf("status %d", resp.StatusCode)
 		}
 		select {
 		case <-p.done:
-			t.Fatalf("%s exited before serving %s (%v):\n%s", filepath.Base(p.cmd.Path), url, p.err, p.logs.String())
+			return fmt.Errorf("%s %w %s (%v):\n%s", filepath.Base(p.cmd.Path), errExited, url, p.err, p.logs.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s does not answer %s: %v\n%s", filepath.Base(p.cmd.Path), url, err, p.logs.String())
+			return fmt.Errorf("%s does not answer %s: %v\n%s", filepath.Base(p.cmd.Path), url, err, p.logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// startServer starts the command mk builds (with ports picked a moment
+// ago, which another program may take first) and waits until readyURL
+// answers 200; it tries three times with fresh ports when the process
+// exits before serving.
+func startServer(t *testing.T, mk func() (cmd *exec.Cmd, readyURL string)) *process {
+	t.Helper()
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		cmd, url := mk()
+		p := start(t, cmd)
+		if err = p.ready(url, http.StatusOK); err == nil {
+			return p
+		}
+		if !errors.Is(err, errExited) {
+			break
+		}
+	}
+	t.Fatal(err)
+	return nil
 }
 
 // syncBuffer is a bytes.Buffer safe for a process's writes and the

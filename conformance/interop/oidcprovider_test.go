@@ -69,8 +69,9 @@ type provider struct {
 	proc   *process
 }
 
-// startProvider runs js/oidc-provider.mjs on port with these keys (kid →
-// private key).
+// startProvider runs js/oidc-provider.mjs with these keys (kid → private
+// key) on port, or with port 0 on a free one (retried if another program
+// takes it first).
 func startProvider(t *testing.T, port int, keys map[string]any) *provider {
 	t.Helper()
 	_, node := nodeModules(t, "oidc-provider")
@@ -93,11 +94,25 @@ func startProvider(t *testing.T, port int, keys map[string]any) *provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(node, script, fmt.Sprint(port), keysFile)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NODE_ENV=production")
-	p := &provider{t: t, port: port, issuer: fmt.Sprintf("http://127.0.0.1:%d", port), proc: start(t, cmd)}
-	p.proc.waitHTTP(t, p.issuer+"/.well-known/openid-configuration", http.StatusOK)
+	p := &provider{t: t}
+	mk := func() (*exec.Cmd, string) {
+		p.port = port
+		if port == 0 {
+			p.port = freePort(t)
+		}
+		p.issuer = fmt.Sprintf("http://127.0.0.1:%d", p.port)
+		cmd := exec.Command(node, script, fmt.Sprint(p.port), keysFile)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "NODE_ENV=production")
+		return cmd, p.issuer + "/.well-known/openid-configuration"
+	}
+	if port == 0 {
+		p.proc = startServer(t, mk)
+		return p
+	}
+	cmd, url := mk()
+	p.proc = start(t, cmd)
+	p.proc.waitHTTP(t, url, http.StatusOK)
 	return p
 }
 
@@ -192,8 +207,7 @@ func TestOIDCProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	rsaOld, rsaNew := genRSA(t), genRSA(t)
-	port := freePort(t)
-	p := startProvider(t, port, map[string]any{"rsa-1": rsaOld, "ec-1": ec})
+	p := startProvider(t, 0, map[string]any{"rsa-1": rsaOld, "ec-1": ec})
 
 	// One library verifier and one gateway live through the rotation.
 	var (
@@ -267,7 +281,7 @@ func TestOIDCProvider(t *testing.T) {
 	// Rotation: the provider restarts on the same port with rsa-1 removed
 	// and rsa-2 added; ec-1 stays.
 	p.proc.stop(t)
-	p = startProvider(t, port, map[string]any{"rsa-2": rsaNew, "ec-1": ec})
+	p = startProvider(t, p.port, map[string]any{"rsa-2": rsaNew, "ec-1": ec})
 	rsNew := p.clientCredentials(t, rsResource, "read")
 
 	t.Run("after rotation", func(t *testing.T) {
@@ -299,8 +313,11 @@ func startIssuerGateway(t *testing.T, issuer string) *issuerGateway {
 		fmt.Fprintf(rw, "sub=%s", r.Header.Get("X-Auth-Sub"))
 	}))
 	t.Cleanup(upstream.Close)
-	listen, admin := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cfg := fmt.Sprintf(`listen: %q
+	var listen string
+	startServer(t, func() (*exec.Cmd, string) {
+		var admin string
+		listen, admin = fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		cfg := fmt.Sprintf(`listen: %q
 admin_listen: %q
 upstream: %q
 issuers:
@@ -310,12 +327,12 @@ default: authenticate
 headers:
   sub: X-Auth-Sub
 `, listen, admin, upstream.URL, issuer, rsResource, esResource)
-	path := filepath.Join(t.TempDir(), "gateway.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := start(t, exec.Command(cognitojwtBin(t), "proxy", "--config", path))
-	p.waitHTTP(t, "http://"+admin+"/readyz", http.StatusOK)
+		path := filepath.Join(t.TempDir(), "gateway.yaml")
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return exec.Command(cognitojwtBin(t), "proxy", "--config", path), "http://" + admin + "/readyz"
+	})
 	return &issuerGateway{url: "http://" + listen}
 }
 
