@@ -16,4 +16,8 @@
 //
 // EXCEPTIONS.md lists every case whose outcome differs from the upstream
 // label, with the reason.
+//
+// Package interop (conformance/interop) runs the library and the gateway
+// against the cognito-local emulator, the oidc-provider OpenID provider and
+// aws-jwt-verify, installed from npm (see its package doc).
 package conformance
