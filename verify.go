@@ -36,7 +36,7 @@ func NewMulti(cfgs []Config) (*Verifier, error) {
 	for i := range cfgs {
 		p, err := cfgs[i].validate()
 		if err != nil {
-			return nil, err
+			return nil, userError(err)
 		}
 		for _, iss := range p.issuers {
 			ocfgs = append(ocfgs, p.oidcConfig(iss))
@@ -44,7 +44,7 @@ func NewMulti(cfgs []Config) (*Verifier, error) {
 	}
 	ov, err := oidc.NewMulti(ocfgs)
 	if err != nil {
-		return nil, fmt.Errorf("cognitojwt: %w", err)
+		return nil, userError(err)
 	}
 	return &Verifier{v: ov}, nil
 }
@@ -130,6 +130,14 @@ func (p *pool) rules(c *Claims) error {
 		}
 	}
 
+	// Scopes are granted to access tokens. With AnyTokenUse an ID token
+	// meets no scope requirement, whatever "scope" or "scp" claim a
+	// pre-token-generation trigger wrote into it: it is refused as
+	// lacking the scope (ErrMissingScope, a 403 in httpauth), the answer
+	// a route's own Scope requirement gives it too.
+	if cfg.Scopes != nil && c.TokenUse != AccessToken {
+		return &ValidationError{Claim: "scope", Expected: mode(cfg.AllScopes) + fmt.Sprint(cfg.Scopes) + " in an access token", Found: "an ID token", Err: ErrMissingScope}
+	}
 	if cfg.Scopes != nil && !oidc.Satisfies(c.Scopes, cfg.Scopes, cfg.AllScopes) {
 		return &ValidationError{Claim: "scope", Expected: mode(cfg.AllScopes) + fmt.Sprint(cfg.Scopes), Found: fmt.Sprintf("%.64q", c.Scopes), Err: ErrMissingScope}
 	}
@@ -148,7 +156,7 @@ func mode(all bool) string {
 
 // Hydrate fetches the keys of every pool now, so that the first request
 // pays nothing. On failure the verifier stays usable and fetches on demand.
-func (v *Verifier) Hydrate(ctx context.Context) error { return v.v.Hydrate(ctx) }
+func (v *Verifier) Hydrate(ctx context.Context) error { return userError(v.v.Hydrate(ctx)) }
 
 // Verify verifies token and returns its claims. It returns an error, never
 // claims, unless the token is a strictly well-formed JWT signed by a
@@ -161,7 +169,7 @@ func (v *Verifier) Hydrate(ctx context.Context) error { return v.v.Hydrate(ctx) 
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	oc, err := v.v.Verify(ctx, token)
 	if err != nil {
-		return nil, err
+		return nil, userError(err)
 	}
 	// The rules already read these claims once and accepted them.
 	return newClaims(oc)

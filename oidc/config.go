@@ -95,9 +95,17 @@ type Config struct {
 	RequiredClaims []string
 
 	// Scopes, when not nil, requires at least one of these scopes (all
-	// of them with AllScopes). A non-nil empty list is an error.
+	// of them with AllScopes). A non-nil empty list is an error, as is a
+	// name that is not an RFC 6749 §3.3 scope-token (see IsScopeToken):
+	// no granted scope could ever equal it.
 	Scopes    []string
 	AllScopes bool
+
+	// ScopeClaim names the claim scopes are read from. Zero means "scope"
+	// (RFC 8693 §4.2), a string split on U+0020 only. Set "scp" for Entra
+	// ID (a string) and Okta (an array); no other claim is read, so a
+	// token cannot bring its scopes under a second name.
+	ScopeClaim string
 
 	// Groups, when not nil, requires at least one of these groups (all of
 	// them with AllGroups), read from GroupsClaim. A non-nil empty list
@@ -171,6 +179,11 @@ func (c *Config) validate() error {
 	}
 	if c.Groups != nil && len(c.Groups) == 0 {
 		return fmt.Errorf("oidc: Groups is empty but not nil: nil means no requirement")
+	}
+	for _, s := range c.Scopes {
+		if s != "" && !IsScopeToken(s) {
+			return fmt.Errorf("oidc: scope %q is not an RFC 6749 scope-token (printable ASCII, no space, quote or backslash)", clip(s))
+		}
 	}
 	for _, list := range [][]string{c.Scopes, c.Groups, c.RequiredClaims} {
 		for _, s := range list {
