@@ -114,7 +114,7 @@ func (c *Claims) RawString() string { return c.raw }
 func (c *Claims) Get(name string) (Value, bool) {
 	for _, m := range c.members {
 		if m.name == name {
-			return Value{raw: m.value}, true
+			return Value{raw: m.value, name: name}, true
 		}
 	}
 	return Value{}, false
