@@ -139,12 +139,20 @@ func (p *pool) rules(c *Claims) error {
 		return &ValidationError{Claim: "scope", Expected: mode(cfg.AllScopes) + fmt.Sprint(cfg.Scopes) + " in an access token", Found: "an ID token", Err: ErrMissingScope}
 	}
 	if cfg.Scopes != nil && !oidc.Satisfies(c.Scopes, cfg.Scopes, cfg.AllScopes) {
-		return &ValidationError{Claim: "scope", Expected: mode(cfg.AllScopes) + fmt.Sprint(cfg.Scopes), Found: fmt.Sprintf("%.64q", c.Scopes), Err: ErrMissingScope}
+		return &ValidationError{Claim: "scope", Expected: mode(cfg.AllScopes) + fmt.Sprint(cfg.Scopes), Found: found(c.Scopes), Err: ErrMissingScope}
 	}
 	if cfg.Groups != nil && !oidc.Satisfies(c.Groups, cfg.Groups, cfg.AllGroups) {
-		return &ValidationError{Claim: "cognito:groups", Expected: mode(cfg.AllGroups) + fmt.Sprint(cfg.Groups), Found: fmt.Sprintf("%.64q", c.Groups), Err: ErrMissingGroup}
+		return &ValidationError{Claim: "cognito:groups", Expected: mode(cfg.AllGroups) + fmt.Sprint(cfg.Groups), Found: found(c.Groups), Err: ErrMissingGroup}
 	}
 	return nil
+}
+
+// found quotes a token's list for an error; "" (read "is absent") for none.
+func found(list []string) string {
+	if list == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.64q", list)
 }
 
 func mode(all bool) string {
