@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/cognitojwt/cognitojwt"
@@ -228,5 +229,39 @@ func TestErrorMessages(t *testing.T) {
 		if err == nil || strings.Count(err.Error(), "cognitojwt: ") != 1 || strings.Contains(err.Error(), "oidc: ") {
 			t.Errorf("config error %q", err)
 		}
+	}
+}
+
+// TestLeeway: zero is DefaultLeeway (5 s); NoLeeway (any negative value)
+// allows none, as aws-jwt-verify's graceSeconds: 0.
+func TestLeeway(t *testing.T) {
+	iss := newIssuer(t)
+	now := time.Now().Truncate(time.Second)
+	justExpired := iss.AccessToken(cognitotest.TokenOptions{IssuedAt: now.Add(-time.Hour - 2*time.Second), TTL: time.Hour})
+	fresh := iss.AccessToken(cognitotest.TokenOptions{IssuedAt: now.Add(-time.Minute), TTL: time.Hour})
+	tests := []struct {
+		name   string
+		leeway time.Duration
+		token  string
+		want   error
+	}{
+		{"zero is the default: 2 s past exp passes", 0, justExpired, nil},
+		{"NoLeeway: 2 s past exp is refused", cognitojwt.NoLeeway, justExpired, cognitojwt.ErrExpired},
+		{"negative: 2 s past exp is refused", -time.Hour, justExpired, cognitojwt.ErrExpired},
+		{"NoLeeway: a fresh token passes", cognitojwt.NoLeeway, fresh, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := configFor(iss, cognitojwt.AccessToken)
+			cfg.Leeway = tt.leeway
+			cfg.Now = func() time.Time { return now }
+			_, err := mustNew(t, cfg).Verify(context.Background(), tt.token)
+			if tt.want == nil && err != nil || !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if cognitojwt.DefaultLeeway != 5*time.Second {
+		t.Errorf("DefaultLeeway = %v", cognitojwt.DefaultLeeway)
 	}
 }

@@ -31,6 +31,12 @@ const (
 // [Config.Leeway] is zero.
 const DefaultLeeway = oidc.DefaultLeeway
 
+// NoLeeway, as [Config.Leeway], allows no clock skew at all: the zero
+// value means DefaultLeeway, so "none" is spelled with a negative
+// duration, and this is that duration. aws-jwt-verify's graceSeconds: 0
+// is Leeway: NoLeeway here.
+const NoLeeway = oidc.NoLeeway
+
 // DefaultCacheSize is the number of verified tokens remembered when
 // [Config.CacheSize] is zero.
 const DefaultCacheSize = oidc.DefaultCacheSize
@@ -70,7 +76,7 @@ type Config struct {
 	AllScopes bool
 
 	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway (5 s); a negative value means none.
+	// DefaultLeeway (5 s); a negative value, such as NoLeeway, means none.
 	Leeway time.Duration
 
 	// MaxAge, when positive, refuses tokens issued ("iat") longer ago

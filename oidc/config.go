@@ -16,6 +16,12 @@ import (
 // [Config.Leeway] is zero.
 const DefaultLeeway = 5 * time.Second
 
+// NoLeeway, as Config.Leeway, allows no clock skew at all: the zero
+// value means DefaultLeeway, so "none" is spelled with a negative
+// duration, and this is that duration. aws-jwt-verify's graceSeconds: 0
+// is NoLeeway here.
+const NoLeeway time.Duration = -1
+
 // DefaultCacheSize is the number of verified tokens remembered when
 // [Config.CacheSize] is zero.
 const DefaultCacheSize = 1024
@@ -83,7 +89,7 @@ type Config struct {
 	Algorithms []jws.Algorithm
 
 	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway (5 s); negative means none.
+	// DefaultLeeway (5 s); negative, such as NoLeeway, means none.
 	Leeway time.Duration
 
 	// MaxAge, when positive, refuses a token whose "iat" is older than
