@@ -2,6 +2,9 @@ package cognitojwt_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -263,5 +266,24 @@ func TestLeeway(t *testing.T) {
 	}
 	if cognitojwt.DefaultLeeway != 5*time.Second {
 		t.Errorf("DefaultLeeway = %v", cognitojwt.DefaultLeeway)
+	}
+}
+
+// TestDefaultAlgorithms: the Cognito verifier accepts RS256 alone unless
+// Config.Algorithms widens it (an emulator that signs ES256, say).
+func TestDefaultAlgorithms(t *testing.T) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := cognitotest.NewIssuer(t, ec)
+	token := iss.AccessToken()
+	cfg := configFor(iss, cognitojwt.AccessToken)
+	if _, err := mustNew(t, cfg).Verify(context.Background(), token); !errors.Is(err, cognitojwt.ErrUnsupportedAlgorithm) {
+		t.Fatalf("ES256 by default: err = %v, want ErrUnsupportedAlgorithm", err)
+	}
+	cfg.Algorithms = []jws.Algorithm{jws.ES256}
+	if _, err := mustNew(t, cfg).Verify(context.Background(), token); err != nil {
+		t.Fatalf("ES256 allowed: %v", err)
 	}
 }
