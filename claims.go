@@ -112,7 +112,7 @@ func newClaims(oc *oidc.Claims) (*Claims, error) {
 func DecodeUnverified(token string) (header, claims []byte, err error) {
 	tok, err := jws.Parse(token)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, userError(err)
 	}
 	return tok.Header.Raw(), tok.Claims.Raw(), nil
 }
