@@ -9,10 +9,19 @@ import (
 
 // Claims are the claims of a verified Cognito token. The embedded
 // oidc.Claims holds Issuer, Subject, Audience, ExpiresAt, NotBefore,
-// IssuedAt, JTI, Scopes (from "scope"), Groups (from "cognito:groups"),
-// and the methods HasScope, InGroup, Get, Raw and Decode (for custom claims
-// such as "custom:tenant" or those a pre-token-generation trigger adds).
-// A Claims value must not be modified.
+// IssuedAt, JTI, Scopes, Groups (from "cognito:groups"), and the methods
+// HasScope, InGroup, Get, Raw and Decode (for custom claims such as
+// "custom:tenant" or those a pre-token-generation trigger adds), Header
+// (the protected header: typ, kid, alg) and Key (the key that verified
+// the token). A Claims value must not be modified.
+//
+// Each typed field has one meaning, whatever else a customized token
+// carries: Scopes are the "scope" of an access token, split on U+0020
+// only, and nil for an ID token (scopes are granted to access tokens; a
+// "scope" or "scp" claim a trigger adds to an ID token is reachable with
+// Get, never as a grant); "scp" is never read. ClientID and Username are
+// read from the claim of the token's own kind, never from the other
+// kind's.
 type Claims struct {
 	oidc.Claims
 
@@ -23,8 +32,10 @@ type Claims struct {
 	// TokenUse is "access" or "id".
 	TokenUse TokenUse
 
-	// ClientID is the app client: "client_id" of an access token, or the
-	// single "aud" of an ID token.
+	// ClientID is the app client the verifier checked: "client_id" of an
+	// access token (an "aud" a trigger added is not read), or the single
+	// "aud" of an ID token (a "client_id" claim in an ID token is not
+	// read). Empty for an ID token with several audiences.
 	ClientID string
 
 	AuthTime  time.Time // "auth_time": when the user authenticated; zero when absent
@@ -60,11 +71,18 @@ func newClaims(oc *oidc.Claims) (*Claims, error) {
 		return nil, err
 	}
 	c.TokenUse = TokenUse(use)
-	if c.ClientID, err = str("client_id"); err != nil {
-		return nil, err
-	}
-	if c.TokenUse == IDToken && c.ClientID == "" && len(c.Audience) == 1 {
-		c.ClientID = c.Audience[0]
+	switch c.TokenUse {
+	case AccessToken:
+		if c.ClientID, err = str("client_id"); err != nil {
+			return nil, err
+		}
+	case IDToken:
+		if len(c.Audience) == 1 {
+			c.ClientID = c.Audience[0]
+		}
+		c.Scopes = nil // a grant is made to access tokens only
+	default:
+		c.Scopes = nil
 	}
 	name := "username"
 	if c.TokenUse == IDToken {
@@ -94,7 +112,7 @@ func newClaims(oc *oidc.Claims) (*Claims, error) {
 func DecodeUnverified(token string) (header, claims []byte, err error) {
 	tok, err := jws.Parse(token)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, userError(err)
 	}
 	return tok.Header.Raw(), tok.Claims.Raw(), nil
 }

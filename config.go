@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -29,6 +30,12 @@ const (
 // DefaultLeeway is the clock skew allowed on exp, nbf and iat when
 // [Config.Leeway] is zero.
 const DefaultLeeway = oidc.DefaultLeeway
+
+// NoLeeway, as [Config.Leeway], allows no clock skew at all: the zero
+// value means DefaultLeeway, so "none" is spelled with a negative
+// duration, and this is that duration. aws-jwt-verify's graceSeconds: 0
+// is Leeway: NoLeeway here.
+const NoLeeway = oidc.NoLeeway
 
 // DefaultCacheSize is the number of verified tokens remembered when
 // [Config.CacheSize] is zero.
@@ -69,7 +76,7 @@ type Config struct {
 	AllScopes bool
 
 	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway (5 s); a negative value means none.
+	// DefaultLeeway (5 s); a negative value, such as NoLeeway, means none.
 	Leeway time.Duration
 
 	// MaxAge, when positive, refuses tokens issued ("iat") longer ago
@@ -173,6 +180,11 @@ func Issuers(userPoolID string) (classic, multiRegion string, err error) {
 // validate checks c and returns its effective settings.
 func (c *Config) validate() (*pool, error) {
 	p := &pool{cfg: *c}
+	// The pool is always named, even with an Issuer override, so that an
+	// emulator config cannot silently trust another pool than it says.
+	if c.UserPoolID == "" {
+		return nil, fmt.Errorf("cognitojwt: user pool id (UserPoolID) is required, also when Issuer is set")
+	}
 	if _, err := Region(c.UserPoolID); err != nil && c.Issuer == "" {
 		return nil, err
 	}
@@ -207,11 +219,23 @@ func (c *Config) validate() (*pool, error) {
 			}
 		}
 	}
+	for _, s := range c.Scopes {
+		if !oidc.IsScopeToken(s) {
+			// Granted scopes are split on U+0020 only: a required name
+			// with a space or other character outside RFC 6749 §3.3's
+			// scope-token could never be met.
+			return nil, fmt.Errorf("cognitojwt: scope %q in Scopes is not an RFC 6749 scope-token (printable ASCII, no space, quote or backslash)", clip(s))
+		}
+	}
 	if c.Issuer != "" {
 		if err := oidc.CheckURL("Issuer", c.Issuer, c.AllowInsecureHTTP); err != nil {
 			return nil, err
 		}
-		p.issuers = []string{strings.TrimSuffix(c.Issuer, "/")}
+		iss := strings.TrimSuffix(c.Issuer, "/")
+		if err := issuerNamesPool(iss, c.UserPoolID); err != nil {
+			return nil, err
+		}
+		p.issuers = []string{iss}
 		p.jwksURL = p.issuers[0] + "/.well-known/jwks.json"
 	} else {
 		classic, multi, err := Issuers(c.UserPoolID)
@@ -228,6 +252,21 @@ func (c *Config) validate() (*pool, error) {
 		p.jwksURL = c.JWKSURL
 	}
 	return p, nil
+}
+
+// issuerNamesPool checks that an Issuer override ends in the pool id, as
+// every Cognito issuer and every emulator's (cognito-local's
+// "http://localhost:9229/<pool>") does: the last path segment is the pool.
+func issuerNamesPool(issuer, poolID string) error {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return fmt.Errorf("cognitojwt: Issuer %q is not an absolute URL", clip(issuer))
+	}
+	seg := u.Path[strings.LastIndexByte(u.Path, '/')+1:]
+	if seg != poolID || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("cognitojwt: Issuer %q does not name UserPoolID %q as its last path segment", clip(issuer), clip(poolID))
+	}
+	return nil
 }
 
 // pool is a validated Config with its derived issuers and key URL.

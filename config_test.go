@@ -41,6 +41,15 @@ func TestNewConfigErrors(t *testing.T) {
 	}{
 		{"bad pool id", func(c *Config) { c.UserPoolID = "nope" }, "pool id"},
 		{"no pool id", func(c *Config) { c.UserPoolID = "" }, "pool id"},
+		{"no pool id with issuer", func(c *Config) { c.UserPoolID, c.Issuer = "", "http://localhost:9229/local_abc" }, "pool id"},
+		{"issuer names another pool", func(c *Config) { c.Issuer = "http://localhost:9229/us-east-1_Other" }, "does not name"},
+		{"issuer names the pool mid-path", func(c *Config) { c.Issuer = "http://localhost:9229/us-east-1_AbCdEfGhI/x" }, "does not name"},
+		{"issuer names a longer pool", func(c *Config) { c.Issuer = "http://localhost:9229/xus-east-1_AbCdEfGhI" }, "does not name"},
+		{"issuer with query", func(c *Config) { c.Issuer = "http://localhost:9229/us-east-1_AbCdEfGhI?x=1" }, "does not name"},
+		{"issuer without path", func(c *Config) { c.Issuer = "http://localhost:9229" }, "does not name"},
+		{"scope with a space", func(c *Config) { c.Scopes = []string{"a b"} }, "scope-token"},
+		{"scope with a tab", func(c *Config) { c.Scopes = []string{"a\tb"} }, "scope-token"},
+		{"scope with NBSP", func(c *Config) { c.Scopes = []string{"a\u00a0b"} }, "scope-token"},
 		{"no token use", func(c *Config) { c.TokenUse = "" }, "TokenUse"},
 		{"bad token use", func(c *Config) { c.TokenUse = "refresh" }, "TokenUse"},
 		{"no clients", func(c *Config) { c.ClientIDs = nil }, "ClientIDs"},
@@ -70,7 +79,10 @@ func TestNewConfigErrors(t *testing.T) {
 		func(c *Config) { c.ClientIDs, c.AllowAnyClient = nil, true },
 		func(c *Config) { c.Issuer, c.UserPoolID = "http://127.0.0.1:9229/local_pool", "local_pool" },
 		func(c *Config) { c.Issuer = "http://localhost:4566/us-east-1_AbCdEfGhI" },
-		func(c *Config) { c.Issuer, c.AllowInsecureHTTP = "http://cognito-local:9229/us-east-1_x", true },
+		func(c *Config) {
+			c.Issuer, c.UserPoolID, c.AllowInsecureHTTP = "http://cognito-local:9229/us-east-1_x", "us-east-1_x", true
+		},
+		func(c *Config) { c.Issuer = "http://localhost:9229/us-east-1_AbCdEfGhI/" }, // a trailing slash is trimmed
 		func(c *Config) { c.TokenUse = AnyTokenUse },
 	}
 	for i, edit := range ok {

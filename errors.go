@@ -2,6 +2,7 @@ package cognitojwt
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/cognitojwt/cognitojwt/oidc"
 )
@@ -53,4 +54,54 @@ func ErrorClaims(err error) (*Claims, bool) {
 		return nil, false
 	}
 	return c, true
+}
+
+// userErr is every error of [New], [NewMulti], [Verifier.Verify] and
+// [Verifier.Hydrate]: one sentence with one "cognitojwt: " prefix, the
+// lower layers' own prefixes ("oidc: ", "jws: ", "jwks: ") taken out, so
+// that a Cognito user reads "cognitojwt: token expired: exp is …" rather
+// than the path the error took. Unwrap returns the error of the lower
+// layer, so errors.Is finds every sentinel and errors.As finds a
+// *ValidationError as before.
+type userErr struct {
+	msg string
+	err error
+}
+
+func (e *userErr) Error() string { return e.msg }
+
+// Unwrap returns the underlying error.
+func (e *userErr) Unwrap() error { return e.err }
+
+// layerPrefixes are the packages whose prefixes a Cognito user never needs.
+var layerPrefixes = [...]string{"cognitojwt", "oidc", "jwks", "jws"}
+
+// userError rewrites err's message as one "cognitojwt: " sentence. Token
+// text inside it is already quoted by the layer that echoed it, so a
+// quoted "jws: " in a kid is never taken for a prefix.
+func userError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *userErr
+	if errors.As(err, &e) && e == err {
+		return err
+	}
+	parts := strings.Split(err.Error(), ": ")
+	kept := parts[:0]
+	for _, p := range parts {
+		if !isLayer(p) {
+			kept = append(kept, p)
+		}
+	}
+	return &userErr{msg: "cognitojwt: " + strings.Join(kept, ": "), err: err}
+}
+
+func isLayer(p string) bool {
+	for _, l := range layerPrefixes {
+		if p == l {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package cognitojwt_test
 import (
 	"context"
 	"crypto"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log"
@@ -224,4 +225,36 @@ func Example_testingAHandler() {
 	// Output:
 	// 200 hello carol
 	// 401 unauthorized
+}
+
+// A Check sees the protected header and the key that verified the token,
+// as aws-jwt-verify's customJwtCheck does: here, RFC 9068 access tokens
+// only ("typ" must be "at+jwt"; Cognito's own tokens have no "typ").
+func ExampleClaims_Header() {
+	iss := exampleIssuer()
+	defer iss.Close()
+
+	v, _ := cognitojwt.New(cognitojwt.Config{
+		UserPoolID: iss.PoolID, Issuer: iss.IssuerURL(),
+		TokenUse: cognitojwt.AccessToken, ClientIDs: []string{iss.ClientID},
+		Check: func(_ context.Context, c *cognitojwt.Claims) error {
+			if typ := c.Header().Type; typ != "at+jwt" {
+				return fmt.Errorf("typ must be at+jwt, not %q", typ)
+			}
+			if _, ok := c.Key().(*rsa.PublicKey); !ok {
+				return errors.New("want an RSA key")
+			}
+			return nil
+		},
+	})
+	typed, _ := iss.MintAccess(cognitotest.TokenOptions{Header: map[string]any{"typ": "at+jwt"}})
+	_, err := v.Verify(context.Background(), typed)
+	fmt.Println(err)
+
+	plain, _ := iss.MintAccess(cognitotest.TokenOptions{})
+	_, err = v.Verify(context.Background(), plain)
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// cognitojwt: token refused by check: typ must be at+jwt, not ""
 }

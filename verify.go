@@ -37,7 +37,7 @@ func NewMulti(cfgs []Config) (*Verifier, error) {
 	for i := range cfgs {
 		p, err := cfgs[i].validate()
 		if err != nil {
-			return nil, err
+			return nil, userError(err)
 		}
 		for _, iss := range p.issuers {
 			ocfgs = append(ocfgs, p.oidcConfig(iss))
@@ -45,7 +45,7 @@ func NewMulti(cfgs []Config) (*Verifier, error) {
 	}
 	ov, err := oidc.NewMulti(ocfgs)
 	if err != nil {
-		return nil, fmt.Errorf("cognitojwt: %w", err)
+		return nil, userError(err)
 	}
 	return &Verifier{v: ov}, nil
 }
@@ -131,13 +131,29 @@ func (p *pool) rules(c *Claims) error {
 		}
 	}
 
+	// Scopes are granted to access tokens. With AnyTokenUse an ID token
+	// meets no scope requirement, whatever "scope" or "scp" claim a
+	// pre-token-generation trigger wrote into it: it is refused as
+	// lacking the scope (ErrMissingScope, a 403 in httpauth), the answer
+	// a route's own Scope requirement gives it too.
+	if cfg.Scopes != nil && c.TokenUse != AccessToken {
+		return &ValidationError{Claim: "scope", Expected: mode(cfg.AllScopes) + fmt.Sprint(cfg.Scopes) + " in an access token", Found: "an ID token", Err: ErrMissingScope}
+	}
 	if cfg.Scopes != nil && !oidc.Satisfies(c.Scopes, cfg.Scopes, cfg.AllScopes) {
-		return &ValidationError{Claim: "scope", Expected: mode(cfg.AllScopes) + fmt.Sprint(cfg.Scopes), Found: fmt.Sprintf("%.64q", c.Scopes), Err: ErrMissingScope}
+		return &ValidationError{Claim: "scope", Expected: mode(cfg.AllScopes) + fmt.Sprint(cfg.Scopes), Found: found(c.Scopes), Err: ErrMissingScope}
 	}
 	if cfg.Groups != nil && !oidc.Satisfies(c.Groups, cfg.Groups, cfg.AllGroups) {
-		return &ValidationError{Claim: "cognito:groups", Expected: mode(cfg.AllGroups) + fmt.Sprint(cfg.Groups), Found: fmt.Sprintf("%.64q", c.Groups), Err: ErrMissingGroup}
+		return &ValidationError{Claim: "cognito:groups", Expected: mode(cfg.AllGroups) + fmt.Sprint(cfg.Groups), Found: found(c.Groups), Err: ErrMissingGroup}
 	}
 	return nil
+}
+
+// found quotes a token's list for an error; "" (read "is absent") for none.
+func found(list []string) string {
+	if list == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.64q", list)
 }
 
 func mode(all bool) string {
@@ -154,7 +170,7 @@ func (v *Verifier) Hydrate(ctx context.Context) error {
 	if v.r != nil {
 		return v.r.hydrate(ctx)
 	}
-	return v.v.Hydrate(ctx)
+	return userError(v.v.Hydrate(ctx))
 }
 
 // Verify verifies token and returns its claims. It returns an error, never
@@ -167,11 +183,12 @@ func (v *Verifier) Hydrate(ctx context.Context) error {
 // fetched (a 503, not a 401).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if v.r != nil {
-		return v.r.verify(ctx, token)
+		c, err := v.r.verify(ctx, token)
+		return c, userError(err)
 	}
 	oc, err := v.v.Verify(ctx, token)
 	if err != nil {
-		return nil, err
+		return nil, userError(err)
 	}
 	// The rules already read these claims once and accepted them.
 	return newClaims(oc)

@@ -527,7 +527,7 @@ func TestDecodeUnverified(t *testing.T) {
 	if !strings.Contains(string(h), `"alg":"RS256"`) {
 		t.Errorf("header = %s", h)
 	}
-	if _, _, err := cognitojwt.DecodeUnverified("a.b.c"); !errors.Is(err, cognitojwt.ErrMalformed) {
+	if _, _, err := cognitojwt.DecodeUnverified("a.b.c"); !errors.Is(err, cognitojwt.ErrMalformed) || !strings.HasPrefix(err.Error(), "cognitojwt: malformed token") {
 		t.Errorf("garbage: %v", err)
 	}
 }

@@ -30,6 +30,9 @@ func TestTokenEndpoint(t *testing.T) {
 		{"no grant", url.Values{}, iss.ClientID, "s3cret", "", 400, "invalid_request", ""},
 		{"password grant", url.Values{"grant_type": {"password"}}, iss.ClientID, "s3cret", "", 400, "unsupported_grant_type", ""},
 		{"scope not granted", url.Values{"grant_type": {"client_credentials"}, "scope": {"test-api/read test-api/admin"}}, iss.ClientID, "s3cret", "", 400, "invalid_scope", ""},
+		{"scopes split by TAB", url.Values{"grant_type": {"client_credentials"}, "scope": {"test-api/read\ttest-api/write"}}, iss.ClientID, "s3cret", "", 400, "invalid_scope", ""},
+		{"scopes split by NBSP", url.Values{"grant_type": {"client_credentials"}, "scope": {"test-api/read\u00a0test-api/write"}}, iss.ClientID, "s3cret", "", 400, "invalid_scope", ""},
+		{"scopes split by two spaces", url.Values{"grant_type": {"client_credentials"}, "scope": {" test-api/read  test-api/write "}}, iss.ClientID, "s3cret", "", 200, "", "test-api/read test-api/write"},
 		{"openid scope", url.Values{"grant_type": {"client_credentials"}, "scope": {"openid"}}, iss.ClientID, "s3cret", "", 400, "invalid_scope", ""},
 		{"JSON body", url.Values{"grant_type": {"client_credentials"}}, iss.ClientID, "s3cret", "application/json", 400, "invalid_request", ""},
 	}

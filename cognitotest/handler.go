@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strings"
+
+	"github.com/cognitojwt/cognitojwt/oidc"
 )
 
 // newHandler routes the pool's paths. Only the pool's own id is served:
@@ -106,7 +107,7 @@ func (i *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, "invalid_client")
 		return
 	}
-	scopes := strings.Fields(form.Get("scope"))
+	scopes := oidc.SplitScope(form.Get("scope")) // U+0020 only, as Cognito's endpoint
 	for _, s := range scopes {
 		if !slices.Contains(i.Scopes, s) {
 			oauthError(w, "invalid_scope")

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cognitojwt/cognitojwt/oidc"
 )
 
 // Defaults of an [Issuer]'s fields.
@@ -334,7 +336,10 @@ func (i *Issuer) now() time.Time {
 }
 
 func checkCustomScope(s string) error {
-	if strings.Count(s, "/") == 0 || strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") || strings.ContainsAny(s, " \t\r\n\"\\") {
+	// Cognito scopes are RFC 6749 §3.3 scope-tokens: a scope with any
+	// other space or control character would be split one way here and
+	// another by a verifier.
+	if strings.Count(s, "/") == 0 || strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") || !oidc.IsScopeToken(s) {
 		return fmt.Errorf("cognitotest: %q is not a custom scope: want <resource server>/<name>", s)
 	}
 	return nil

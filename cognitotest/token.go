@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cognitojwt/cognitojwt/oidc"
 )
 
 // TokenOptions describes a token to mint. The zero value mints the usual
@@ -38,7 +40,11 @@ type TokenOptions struct {
 	// MintM2M.
 	Groups []string
 
-	// Scopes are "scope", written as one space-separated string. Empty
+	// Scopes are "scope", written as one string separated by U+0020.
+	// Each must be an RFC 6749 §3.3 scope-token (printable ASCII, no
+	// space, quote or backslash), as Cognito's are: the Mint methods
+	// refuse any other, so no test mints a scope that verifiers could
+	// split two ways (force one through Claims for a negative test). Empty
 	// means DefaultUserScope in access tokens and every scope of
 	// Issuer.Scopes in M2M tokens (what Cognito grants when the request
 	// names none). MintM2M refuses scopes that are not custom
@@ -279,6 +285,11 @@ func (o *TokenOptions) check(k kind) error {
 			if err := checkCustomScope(s); err != nil {
 				return fmt.Errorf("cognitotest: %s: M2M tokens carry custom scopes only: %w", k, err)
 			}
+		}
+	}
+	for _, s := range o.Scopes {
+		if !oidc.IsScopeToken(s) {
+			return fmt.Errorf("cognitotest: %s: scope %q is not an RFC 6749 scope-token, which Cognito never mints: set \"scope\" in Claims to force it", k, s)
 		}
 	}
 	if k != id && o.Email != "" {

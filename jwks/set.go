@@ -307,6 +307,10 @@ func (s *Set) missError(kid string, alg jws.Algorithm) error {
 }
 
 func notFound(kid string) error {
+	if kid == "" {
+		// Say so: "key \"\" not found" reads as a bug of the verifier.
+		return &detailError{msg: "jwks: token has no kid, and no key without a kid fits it", kind: ErrKeyNotFound}
+	}
 	return &detailError{msg: "jwks: key " + quote(kid) + " not found", kind: ErrKeyNotFound}
 }
 

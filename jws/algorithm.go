@@ -160,7 +160,10 @@ func equalFoldASCII(a, b string) bool {
 // modulus outside [MinRSABits, MaxRSABits] bits or even, an RSA exponent
 // that is not odd or not greater than 1, an RSA modulus with the ROCA
 // fingerprint (CVE-2017-15361: factorable), an EC point not on its curve,
-// and an Ed25519 key of the wrong length. An unsupported alg yields
+// an Ed25519 key of the wrong length, of small order (one of the eight
+// points of order 1, 2, 4 or 8: with such a key anyone can forge a
+// signature, R = B and S = 1 verifying for every message under the
+// identity) or in a non-canonical encoding (y ≥ p). An unsupported alg yields
 // [ErrUnsupportedAlgorithm]. Accepted key types are *rsa.PublicKey,
 // *ecdsa.PublicKey and ed25519.PublicKey.
 func CheckKey(alg Algorithm, key crypto.PublicKey) error {
@@ -206,7 +209,7 @@ func checkKey(alg Algorithm, key crypto.PublicKey, full bool) error {
 		if len(k) != ed25519.PublicKeySize {
 			return fmt.Errorf("%w: Ed25519 key must be %d bytes, got %d", ErrInvalidKey, ed25519.PublicKeySize, len(k))
 		}
-		return nil
+		return checkEd25519(k)
 	}
 	return checkAlg(alg)
 }

@@ -27,6 +27,12 @@ var (
 	// (the RS/HS confusion attack). It wraps [ErrUnsupportedAlgorithm].
 	ErrSymmetricAlgorithm = fmt.Errorf("%w: symmetric (HMAC) algorithms are never accepted", ErrUnsupportedAlgorithm)
 
+	// ErrInvalidClaim reports a claim read as a JSON type it does not
+	// have (a number in "username", say) by the accessors of [Value]:
+	// the token is well-formed, its claim is not what the reader needs.
+	// The message names the claim.
+	ErrInvalidClaim = errors.New("jws: claim of the wrong type")
+
 	// ErrInvalidSignature reports a signature that does not verify, or is
 	// not of the exact encoding and length the algorithm requires.
 	ErrInvalidSignature = errors.New("jws: invalid signature")

@@ -60,6 +60,7 @@ type Token struct {
 	Signature []byte // decoded signature, as long as the algorithm requires only if valid
 
 	signingInput string // "header.payload", the exact bytes that were signed
+	verifiedBy   crypto.PublicKey
 }
 
 // Header holds the JOSE header members this library acts on.
@@ -113,7 +114,7 @@ func (c *Claims) RawString() string { return c.raw }
 func (c *Claims) Get(name string) (Value, bool) {
 	for _, m := range c.members {
 		if m.name == name {
-			return Value{raw: m.value}, true
+			return Value{raw: m.value, name: name}, true
 		}
 	}
 	return Value{}, false
@@ -133,15 +134,25 @@ func (c *Claims) Names() []string {
 func (t *Token) SigningInput() []byte { return []byte(t.signingInput) }
 
 // Verify reports whether the token's signature is valid under key for the
-// token's algorithm; see [VerifySignature] for what it refuses.
+// token's algorithm; see [VerifySignature] for what it refuses. On success
+// it records key, which [Token.VerifiedKey] returns.
 func (t *Token) Verify(key crypto.PublicKey) error {
 	// The signing input is kept as a substring of the token so that Parse
 	// does not copy it; hashing needs bytes, so copy it here, on the stack
 	// for tokens of usual size.
 	var stack [2048]byte
 	in := append(stack[:0], t.signingInput...)
-	return VerifySignature(t.Header.Algorithm, key, in, t.Signature)
+	if err := VerifySignature(t.Header.Algorithm, key, in, t.Signature); err != nil {
+		return err
+	}
+	t.verifiedBy = key
+	return nil
 }
+
+// VerifiedKey returns the key under which Verify last succeeded, or nil
+// when it never did. Verify records it, so a Token must not be verified
+// concurrently with itself.
+func (t *Token) VerifiedKey() crypto.PublicKey { return t.verifiedBy }
 
 // Parse parses a compact JWS whose payload is a JWT claims set. It does not
 // verify the signature.

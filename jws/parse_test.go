@@ -362,7 +362,10 @@ func TestValueAccessors(t *testing.T) {
 	if s, err := get("s").AsString(); err != nil || s != "ab" {
 		t.Errorf("AsString = %q, %v", s, err)
 	}
-	if _, err := get("n").AsString(); !errors.Is(err, ErrMalformed) {
+	// A claim read as another type is ErrInvalidClaim, naming the claim:
+	// the token is well-formed, so it is never "malformed token".
+	if _, err := get("n").AsString(); !errors.Is(err, ErrInvalidClaim) || errors.Is(err, ErrMalformed) ||
+		err.Error() != `jws: claim of the wrong type: "n" is a number, want a string` {
 		t.Errorf("AsString on a number: %v", err)
 	}
 	if f, err := get("n").AsFloat(); err != nil || f != 12.5 {
@@ -390,7 +393,7 @@ func TestValueAccessors(t *testing.T) {
 		t.Errorf("AsStrings on [] = %#v, %v", l, err)
 	}
 	for _, name := range []string{"m", "o", "n", "z"} {
-		if _, err := get(name).AsStrings(); !errors.Is(err, ErrMalformed) {
+		if _, err := get(name).AsStrings(); !errors.Is(err, ErrInvalidClaim) || !strings.Contains(err.Error(), `"`+name+`"`) {
 			t.Errorf("AsStrings(%s) err = %v", name, err)
 		}
 	}
@@ -398,7 +401,7 @@ func TestValueAccessors(t *testing.T) {
 		t.Errorf("AsTime = %v, %v", tm, err)
 	}
 	for _, name := range []string{"s", "neg", "z"} {
-		if _, err := get(name).AsTime(); !errors.Is(err, ErrMalformed) {
+		if _, err := get(name).AsTime(); !errors.Is(err, ErrInvalidClaim) || !strings.Contains(err.Error(), `"`+name+`"`) {
 			t.Errorf("AsTime(%s) err = %v", name, err)
 		}
 	}

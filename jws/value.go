@@ -35,11 +35,20 @@ func (k Kind) String() string {
 	return "invalid"
 }
 
+// article returns the kind's name with its indefinite article.
+func (k Kind) article() string {
+	if k == Array || k == Object || k == Invalid {
+		return "an " + k.String()
+	}
+	return "a " + k.String()
+}
+
 // Value is the raw JSON text of one claim, already validated by [Parse].
 // Its accessors convert strictly: a claim of another JSON type is an
 // error, never coerced.
 type Value struct {
-	raw string
+	raw  string
+	name string // the claim's name, for errors; "" for array elements
 }
 
 // Raw returns the value's JSON text, exactly as in the token.
@@ -66,8 +75,17 @@ func (v Value) Kind() Kind {
 	}
 }
 
+// typeError names the claim: the token is well-formed, one of its claims
+// is not what the caller reads it as.
 func (v Value) typeError(want string) error {
-	return fmt.Errorf("%w: claim is a %s, want %s", ErrMalformed, v.Kind(), want)
+	return fmt.Errorf("%w: %s is %s, want %s", ErrInvalidClaim, v.label(), v.Kind().article(), want)
+}
+
+func (v Value) label() string {
+	if v.name == "" {
+		return "claim"
+	}
+	return sanitize(v.name)
 }
 
 // AsString returns the value of a JSON string. Other kinds are an error.
@@ -139,7 +157,7 @@ func (v Value) AsFloat() (float64, error) {
 	}
 	f, err := strconv.ParseFloat(v.raw, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%w: number out of range", ErrMalformed)
+		return 0, fmt.Errorf("%w: %s is a number out of range", ErrInvalidClaim, v.label())
 	}
 	return f, nil
 }
@@ -153,7 +171,7 @@ func (v Value) AsTime() (time.Time, error) {
 	}
 	t, err := parseNumericDate(v.raw)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: claim %v", ErrMalformed, err)
+		return time.Time{}, fmt.Errorf("%w: %s %v", ErrInvalidClaim, v.label(), err)
 	}
 	return t, nil
 }

@@ -1,9 +1,9 @@
 package oidc
 
 import (
+	"crypto"
 	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cognitojwt/cognitojwt/jws"
@@ -21,9 +21,11 @@ type Claims struct {
 	IssuedAt  time.Time // "iat"; zero when absent
 	JTI       string    // "jti"; empty when absent
 
-	// Scopes are the space-separated "scope" claim (RFC 8693 §4.2), or
-	// "scp" (Entra ID, Okta) as a string or an array when there is no
-	// "scope". Nil when the token has neither.
+	// Scopes are read from the configured scope claim (Config.ScopeClaim):
+	// "scope" by default (RFC 8693 §4.2, RFC 9068 §2.2.3), one string of
+	// scopes separated by U+0020 only (see [SplitScope]); "scp" (Entra ID,
+	// Okta) when configured, a string split the same way or an array.
+	// Nil when the token has no such claim.
 	Scopes []string
 
 	// Groups are read from the configured groups claim ("groups" by
@@ -49,6 +51,18 @@ func (c *Claims) Decode(v any) error { return json.Unmarshal(c.token.Claims.Raw(
 // KeyID returns the "kid" of the key that verified the token.
 func (c *Claims) KeyID() string { return c.token.Header.KeyID }
 
+// Header returns the token's protected JOSE header: "alg", "kid", "typ"
+// and "cty" typed, and Raw for any other member. A Check can require, say,
+// Type "at+jwt" (RFC 9068 §4), as aws-jwt-verify's customJwtCheck can.
+// The header was covered by the signature that verified.
+func (c *Claims) Header() jws.Header { return c.token.Header }
+
+// Key returns the public key that verified the token's signature: an
+// *rsa.PublicKey, an *ecdsa.PublicKey or an ed25519.PublicKey. A Check can
+// pin a key or log its fingerprint. It is nil only for Claims that were
+// not produced by a verifier.
+func (c *Claims) Key() crypto.PublicKey { return c.token.VerifiedKey() }
+
 // Algorithm returns the token's signature algorithm.
 func (c *Claims) Algorithm() jws.Algorithm { return c.token.Header.Algorithm }
 
@@ -58,8 +72,9 @@ func (c *Claims) HasScope(s string) bool { return slices.Contains(c.Scopes, s) }
 // InGroup reports whether the token lists group g, compared exactly.
 func (c *Claims) InGroup(g string) bool { return slices.Contains(c.Groups, g) }
 
-// newClaims types the claims of tok; groupsClaim names the groups claim.
-func newClaims(tok *jws.Token, groupsClaim string) (*Claims, error) {
+// newClaims types the claims of tok; groupsClaim names the groups claim
+// and scopeClaim the scope claim ("" is "scope").
+func newClaims(tok *jws.Token, groupsClaim, scopeClaim string) (*Claims, error) {
 	tc := &tok.Claims
 	c := &Claims{
 		Issuer:    tc.Issuer,
@@ -71,23 +86,24 @@ func newClaims(tok *jws.Token, groupsClaim string) (*Claims, error) {
 		JTI:       tc.ID,
 		token:     tok,
 	}
-	if v, ok := tc.Get("scope"); ok {
-		s, err := v.AsString()
-		if err != nil {
-			return nil, &ValidationError{Claim: "scope", Expected: "a space-separated string", Found: v.Kind().String(), Err: ErrInvalidClaim}
-		}
-		c.Scopes = strings.Fields(s)
-	} else if v, ok := tc.Get("scp"); ok {
+	if scopeClaim == "" {
+		scopeClaim = "scope"
+	}
+	if v, ok := tc.Get(scopeClaim); ok {
 		var err error
-		if v.Kind() == jws.String {
+		switch {
+		case v.Kind() == jws.String:
 			var s string
 			s, err = v.AsString()
-			c.Scopes = strings.Fields(s)
-		} else {
+			c.Scopes = SplitScope(s)
+		case scopeClaim == "scope":
+			// RFC 8693 §4.2: "scope" is a string, never an array.
+			return nil, &ValidationError{Claim: scopeClaim, Expected: "a space-separated string", Found: v.Kind().String(), Err: ErrInvalidClaim}
+		default:
 			c.Scopes, err = v.AsStrings()
 		}
 		if err != nil {
-			return nil, &ValidationError{Claim: "scp", Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
+			return nil, &ValidationError{Claim: scopeClaim, Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
 		}
 	}
 	if groupsClaim != "" {

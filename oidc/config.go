@@ -16,6 +16,12 @@ import (
 // [Config.Leeway] is zero.
 const DefaultLeeway = 5 * time.Second
 
+// NoLeeway, as Config.Leeway, allows no clock skew at all: the zero
+// value means DefaultLeeway, so "none" is spelled with a negative
+// duration, and this is that duration. aws-jwt-verify's graceSeconds: 0
+// is NoLeeway here.
+const NoLeeway time.Duration = -1
+
 // DefaultCacheSize is the number of verified tokens remembered when
 // [Config.CacheSize] is zero.
 const DefaultCacheSize = 1024
@@ -83,7 +89,7 @@ type Config struct {
 	Algorithms []jws.Algorithm
 
 	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway (5 s); negative means none.
+	// DefaultLeeway (5 s); negative, such as NoLeeway, means none.
 	Leeway time.Duration
 
 	// MaxAge, when positive, refuses a token whose "iat" is older than
@@ -95,9 +101,17 @@ type Config struct {
 	RequiredClaims []string
 
 	// Scopes, when not nil, requires at least one of these scopes (all
-	// of them with AllScopes). A non-nil empty list is an error.
+	// of them with AllScopes). A non-nil empty list is an error, as is a
+	// name that is not an RFC 6749 §3.3 scope-token (see IsScopeToken):
+	// no granted scope could ever equal it.
 	Scopes    []string
 	AllScopes bool
+
+	// ScopeClaim names the claim scopes are read from. Zero means "scope"
+	// (RFC 8693 §4.2), a string split on U+0020 only. Set "scp" for Entra
+	// ID (a string) and Okta (an array); no other claim is read, so a
+	// token cannot bring its scopes under a second name.
+	ScopeClaim string
 
 	// Groups, when not nil, requires at least one of these groups (all of
 	// them with AllGroups), read from GroupsClaim. A non-nil empty list
@@ -171,6 +185,11 @@ func (c *Config) validate() error {
 	}
 	if c.Groups != nil && len(c.Groups) == 0 {
 		return fmt.Errorf("oidc: Groups is empty but not nil: nil means no requirement")
+	}
+	for _, s := range c.Scopes {
+		if s != "" && !IsScopeToken(s) {
+			return fmt.Errorf("oidc: scope %q is not an RFC 6749 scope-token (printable ASCII, no space, quote or backslash)", clip(s))
+		}
 	}
 	for _, list := range [][]string{c.Scopes, c.Groups, c.RequiredClaims} {
 		for _, s := range list {

@@ -18,6 +18,7 @@ var (
 	ErrInvalidKey           = jws.ErrInvalidKey           // the key does not fit the token's alg
 	ErrKeyNotFound          = jwks.ErrKeyNotFound         // no key for the token's kid, even after a refetch
 	ErrKeysUnavailable      = jwks.ErrKeysUnavailable     // keys could not be fetched and nothing usable is cached
+	ErrInvalidClaim         = jws.ErrInvalidClaim         // a claim has the wrong JSON type
 )
 
 // Errors found by the issuer rules. They reach the caller inside a
@@ -28,7 +29,6 @@ var (
 	ErrExpired         = errors.New("oidc: token expired")
 	ErrNotYetValid     = errors.New("oidc: token not yet valid")
 	ErrMissingClaim    = errors.New("oidc: required claim missing")
-	ErrInvalidClaim    = errors.New("oidc: claim of the wrong type")
 	ErrMissingScope    = errors.New("oidc: required scope missing")
 	ErrMissingGroup    = errors.New("oidc: required group missing")
 	ErrCheckFailed     = errors.New("oidc: token refused by check")

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ type rules struct {
 	leeway time.Duration
 	now    func() time.Time
 	groups string
+	scope  string // the scope claim
 }
 
 // New returns a verifier for the tokens of one issuer.
@@ -61,7 +63,7 @@ func NewMulti(cfgs []Config) (*Verifier, error) {
 		if err := cfg.validate(); err != nil {
 			return nil, err
 		}
-		r := &rules{cfg: cfg, leeway: cfg.Leeway, now: cfg.Now, groups: cfg.GroupsClaim}
+		r := &rules{cfg: cfg, leeway: cfg.Leeway, now: cfg.Now, groups: cfg.GroupsClaim, scope: cfg.ScopeClaim}
 		if r.leeway == 0 {
 			r.leeway = DefaultLeeway
 		} else if r.leeway < 0 {
@@ -209,7 +211,7 @@ func (v *Verifier) verifyToken(ctx context.Context, token string) (*jws.Token, *
 
 // apply runs one config's rules on a token whose signature verified.
 func (r *rules) apply(ctx context.Context, tok *jws.Token) (*Claims, error) {
-	c, err := newClaims(tok, r.groups)
+	c, err := newClaims(tok, r.groups, r.scope)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +268,7 @@ func (r *rules) check(c *Claims) error {
 		}
 	}
 	if cfg.Scopes != nil && !Satisfies(c.Scopes, cfg.Scopes, cfg.AllScopes) {
-		return &ValidationError{Claim: "scope", Expected: want(cfg.Scopes, cfg.AllScopes), Found: echoList(c.Scopes), Err: ErrMissingScope}
+		return &ValidationError{Claim: cmp.Or(r.scope, "scope"), Expected: want(cfg.Scopes, cfg.AllScopes), Found: echoList(c.Scopes), Err: ErrMissingScope}
 	}
 	if cfg.Groups != nil && !Satisfies(c.Groups, cfg.Groups, cfg.AllGroups) {
 		return &ValidationError{Claim: r.groups, Expected: want(cfg.Groups, cfg.AllGroups), Found: echoList(c.Groups), Err: ErrMissingGroup}

@@ -144,8 +144,13 @@ func TestRules(t *testing.T) {
 		{name: "scope all-of", cfg: func(c *Config) { c.Scopes, c.AllScopes = []string{"a", "b"}, true }, claims: with(base, map[string]any{"scope": "b a"}), want: nil},
 		{name: "scope all-of partial", cfg: func(c *Config) { c.Scopes, c.AllScopes = []string{"a", "b"}, true }, claims: with(base, map[string]any{"scope": "a"}), want: ErrMissingScope},
 		{name: "scope substring", cfg: func(c *Config) { c.Scopes = []string{"read"} }, claims: with(base, map[string]any{"scope": "readonly"}), want: ErrMissingScope},
-		{name: "scp string (Entra)", cfg: func(c *Config) { c.Scopes = []string{"read"} }, claims: with(base, map[string]any{"scp": "read write"}), want: nil},
-		{name: "scp array (Okta)", cfg: func(c *Config) { c.Scopes = []string{"read"} }, claims: with(base, map[string]any{"scp": []string{"read"}}), want: nil},
+		{name: "scp string (Entra)", cfg: func(c *Config) { c.Scopes, c.ScopeClaim = []string{"read"}, "scp" }, claims: with(base, map[string]any{"scp": "read write"}), want: nil},
+		{name: "scp array (Okta)", cfg: func(c *Config) { c.Scopes, c.ScopeClaim = []string{"read"}, "scp" }, claims: with(base, map[string]any{"scp": []string{"read"}}), want: nil},
+		{name: "scp not read unless configured", cfg: func(c *Config) { c.Scopes = []string{"read"} }, claims: with(base, map[string]any{"scp": "read write"}), want: ErrMissingScope},
+		{name: "scope not read when scp is configured", cfg: func(c *Config) { c.Scopes, c.ScopeClaim = []string{"read"}, "scp" }, claims: with(base, map[string]any{"scope": "read"}), want: ErrMissingScope},
+		{name: "scp of the wrong type", cfg: func(c *Config) { c.ScopeClaim = "scp" }, claims: with(base, map[string]any{"scp": 7}), want: ErrInvalidClaim},
+		{name: "scope split on U+0020 only", cfg: func(c *Config) { c.Scopes = []string{"b"} }, claims: with(base, map[string]any{"scope": "a\u00a0b"}), want: ErrMissingScope},
+		{name: "scope split on U+0020", cfg: func(c *Config) { c.Scopes = []string{"b"} }, claims: with(base, map[string]any{"scope": "a  b "}), want: nil},
 		{name: "scope wrong type", claims: with(base, map[string]any{"scope": []string{"read"}}), want: ErrInvalidClaim},
 		{name: "group any-of", cfg: func(c *Config) { c.Groups = []string{"admin"} }, claims: with(base, map[string]any{"groups": []string{"users", "admin"}}), want: nil},
 		{name: "group missing", cfg: func(c *Config) { c.Groups = []string{"admin"} }, claims: with(base, map[string]any{"groups": []string{"users"}}), want: ErrMissingGroup},
@@ -442,6 +447,9 @@ func TestConfigErrors(t *testing.T) {
 		{"empty scopes", func(c *Config) { c.Scopes = []string{} }},
 		{"empty groups", func(c *Config) { c.Groups = []string{} }},
 		{"empty scope name", func(c *Config) { c.Scopes = []string{""} }},
+		{"scope with a space", func(c *Config) { c.Scopes = []string{"a b"} }},
+		{"scope with a tab", func(c *Config) { c.Scopes = []string{"a\tb"} }},
+		{"scope with U+3000", func(c *Config) { c.Scopes = []string{"a\u3000b"} }},
 	}
 	if _, err := New(good); err != nil {
 		t.Fatalf("good config refused: %v", err)
