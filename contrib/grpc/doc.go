@@ -8,11 +8,11 @@
 //
 //	import grpcauth "github.com/cognitojwt/cognitojwt/contrib/grpc"
 //
-//	auth, err := grpcauth.New(verifier, &grpcauth.Options{
+//	auth, err := grpcauth.New(verifier, &grpcauth.Options[*cognitojwt.Claims]{
 //		Methods: map[string]grpcauth.Policy{
-//			"/shop.Orders/":           {Require: []httpauth.Requirement{httpauth.Scope("orders/read")}},
-//			"/shop.Orders/CancelAll":  {Require: []httpauth.Requirement{httpauth.Group("admin")}},
-//			"/shop.Catalog/List":      {Anonymous: true},
+//			"/shop.Orders/":          {Require: []httpauth.Requirement{httpauth.Scope("orders/read")}},
+//			"/shop.Orders/CancelAll": {Require: []httpauth.Requirement{httpauth.Group("admin")}},
+//			"/shop.Catalog/List":     {Anonymous: true},
 //		},
 //	})
 //	srv := grpc.NewServer(

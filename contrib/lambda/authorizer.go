@@ -34,10 +34,10 @@ type AuthorizerOptions[C any] struct {
 	// Context returns the authorizer context: the values API Gateway
 	// passes to the integration ($context.authorizer.<key>, or
 	// requestContext.authorizer in a proxy event). API Gateway accepts
-	// only strings, numbers and booleans there and fails the request
-	// with 500 on anything else, so NewAuthorizer's callers get errors
-	// for other values at run time as a refusal (500), never a silent
-	// drop. Nil means [FlattenClaims] of the token's claims.
+	// only strings, numbers and booleans there, so a map with any other
+	// value (a slice, a map, nil) fails the authorizer with an error
+	// (API Gateway answers 500) rather than losing the value silently.
+	// Nil means [FlattenClaims] of the token's claims.
 	Context func(c C) (map[string]any, error)
 
 	// Resources returns the resources an Allow policy grants, given the

@@ -37,8 +37,10 @@ func Optional[C any](a *httpauth.Auth[C]) *Guard {
 	return &Guard{mw: a.Optional()}
 }
 
-// admit runs the middleware on r: the admitted request's context, or the
-// refusal it wrote.
+// admit runs the middleware on r. It returns the admitted request's
+// context and the headers the middleware set for the handler's response
+// (Cache-Control: private after a query token, RFC 6750 §2.3), or a nil
+// context and the refusal it wrote.
 func (g *Guard) admit(r *http.Request) (context.Context, *recorder) {
 	var ctx context.Context
 	rec := &recorder{header: make(http.Header)}
@@ -46,12 +48,32 @@ func (g *Guard) admit(r *http.Request) (context.Context, *recorder) {
 		ctx = r.Context()
 	})).ServeHTTP(rec, r)
 	if ctx != nil {
-		return ctx, nil
+		return ctx, rec
 	}
 	if rec.status == 0 { // an ErrorHandler that wrote nothing: fail closed
 		rec.status = http.StatusUnauthorized
 	}
 	return nil, rec
+}
+
+// keep adds the headers the middleware set on an admitted request to the
+// handler's response, where the handler did not set them itself.
+func keep(set http.Header, single map[string]string, multi map[string][]string) (map[string]string, map[string][]string) {
+	for k, vs := range set {
+		if multi != nil {
+			if _, ok := multi[k]; !ok {
+				multi[k] = vs
+			}
+			continue
+		}
+		if single == nil {
+			single = make(map[string]string, len(set))
+		}
+		if _, ok := single[k]; !ok {
+			single[k] = vs[0]
+		}
+	}
+	return single, multi
 }
 
 // APIGateway wraps a handler of API Gateway REST API (payload 1.0)
@@ -61,11 +83,15 @@ func (g *Guard) APIGateway(h func(context.Context, events.APIGatewayProxyRequest
 	return func(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		r := newRequest(ctx, ev.HTTPMethod, ev.Path, encodeQuery(ev.QueryStringParameters, ev.MultiValueQueryStringParameters), headers(ev.Headers, ev.MultiValueHeaders))
 		actx, rec := g.admit(r)
-		if rec != nil {
+		if actx == nil {
 			body, b64 := encodeBody(rec)
 			return events.APIGatewayProxyResponse{StatusCode: rec.status, MultiValueHeaders: rec.header, Body: body, IsBase64Encoded: b64}, nil
 		}
-		return h(actx, ev)
+		res, err := h(actx, ev)
+		if len(rec.header) > 0 {
+			res.Headers, res.MultiValueHeaders = keep(rec.header, res.Headers, res.MultiValueHeaders)
+		}
+		return res, err
 	}
 }
 
@@ -75,11 +101,15 @@ func (g *Guard) APIGatewayV2(h func(context.Context, events.APIGatewayV2HTTPRequ
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		r := newRequest(ctx, ev.RequestContext.HTTP.Method, ev.RawPath, ev.RawQueryString, v2Headers(ev.Headers, ev.Cookies))
 		actx, rec := g.admit(r)
-		if rec != nil {
+		if actx == nil {
 			body, b64 := encodeBody(rec)
 			return events.APIGatewayV2HTTPResponse{StatusCode: rec.status, Headers: single(rec.header), Body: body, IsBase64Encoded: b64}, nil
 		}
-		return h(actx, ev)
+		res, err := h(actx, ev)
+		if len(rec.header) > 0 {
+			res.Headers, res.MultiValueHeaders = keep(rec.header, res.Headers, res.MultiValueHeaders)
+		}
+		return res, err
 	}
 }
 
@@ -91,11 +121,15 @@ func (g *Guard) FunctionURL(h func(context.Context, events.LambdaFunctionURLRequ
 	return func(ctx context.Context, ev events.LambdaFunctionURLRequest) (events.LambdaFunctionURLResponse, error) {
 		r := newRequest(ctx, ev.RequestContext.HTTP.Method, ev.RawPath, ev.RawQueryString, v2Headers(ev.Headers, ev.Cookies))
 		actx, rec := g.admit(r)
-		if rec != nil {
+		if actx == nil {
 			body, b64 := encodeBody(rec)
 			return events.LambdaFunctionURLResponse{StatusCode: rec.status, Headers: single(rec.header), Body: body, IsBase64Encoded: b64}, nil
 		}
-		return h(actx, ev)
+		res, err := h(actx, ev)
+		if len(rec.header) > 0 {
+			res.Headers, _ = keep(rec.header, res.Headers, nil)
+		}
+		return res, err
 	}
 }
 
@@ -108,7 +142,7 @@ func (g *Guard) ALB(h func(context.Context, events.ALBTargetGroupRequest) (event
 	return func(ctx context.Context, ev events.ALBTargetGroupRequest) (events.ALBTargetGroupResponse, error) {
 		r := newRequest(ctx, ev.HTTPMethod, ev.Path, rawQuery(ev.QueryStringParameters, ev.MultiValueQueryStringParameters), headers(ev.Headers, ev.MultiValueHeaders))
 		actx, rec := g.admit(r)
-		if rec != nil {
+		if actx == nil {
 			body, b64 := encodeBody(rec)
 			res := events.ALBTargetGroupResponse{
 				StatusCode:        rec.status,
@@ -123,7 +157,11 @@ func (g *Guard) ALB(h func(context.Context, events.ALBTargetGroupRequest) (event
 			}
 			return res, nil
 		}
-		return h(actx, ev)
+		res, err := h(actx, ev)
+		if len(rec.header) > 0 {
+			res.Headers, res.MultiValueHeaders = keep(rec.header, res.Headers, res.MultiValueHeaders)
+		}
+		return res, err
 	}
 }
 

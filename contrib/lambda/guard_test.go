@@ -223,3 +223,35 @@ func TestGuardTwoAuthorizationFields(t *testing.T) {
 		t.Errorf("%v %d", err, res.StatusCode)
 	}
 }
+
+// A token from the query string (only when listed in Options.Sources)
+// makes httpauth mark the response private (RFC 6750 §2.3); the Guard
+// keeps that header on the handler's response, without overriding one
+// the handler set.
+func TestGuardQueryTokenIsPrivate(t *testing.T) {
+	e := setup(t)
+	v, err := cognitojwt.New(e.iss.Config(cognitojwt.AccessToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := httpauth.New(v, &httpauth.Options{Sources: []httpauth.Source{httpauth.Bearer(), httpauth.Query("")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, own := range []string{"", "no-store"} {
+		h := lambdaauth.Require(auth).APIGatewayV2(func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			res := events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: user(ctx)}
+			if own != "" {
+				res.Headers = map[string]string{"Cache-Control": own}
+			}
+			return res, nil
+		})
+		ev := events.APIGatewayV2HTTPRequest{RawPath: "/orders", RawQueryString: "access_token=" + e.bob}
+		ev.RequestContext.HTTP.Method = "GET"
+		res, err := h(t.Context(), ev)
+		want := map[string]string{"": "private", "no-store": "no-store"}[own]
+		if err != nil || res.StatusCode != 200 || res.Body != "bob" || res.Headers["Cache-Control"] != want {
+			t.Errorf("own %q: %v %+v", own, err, res)
+		}
+	}
+}
