@@ -1,9 +1,9 @@
 module github.com/cognitojwt/cognitojwt/contrib/connect
 
-go 1.26.0
+go 1.25.0
 
 require (
-	connectrpc.com/connect v1.21.1
+	connectrpc.com/connect v1.20.0
 	github.com/cognitojwt/cognitojwt v0.0.0
 )
 
