@@ -166,7 +166,8 @@ func (z *Authorizer[C]) policy(d decision, arn string) events.APIGatewayCustomAu
 // Token is the handler of a REST API TOKEN authorizer. The identity
 // source header's value (authorizationToken) is read as an Authorization
 // header, so it must be "Bearer <token>" and the Auth must read the
-// Bearer source (its default).
+// Bearer source (its default). The event has no method or path: an
+// httpauth.Check requirement sees GET "/".
 func (z *Authorizer[C]) Token(ctx context.Context, ev events.APIGatewayCustomAuthorizerRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
 	h := http.Header{}
 	if ev.AuthorizationToken != "" {
