@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -438,3 +439,45 @@ func TestGoGRPCMiddleware(t *testing.T) {
 		t.Errorf("AuthFunc without a method: %v", err)
 	}
 }
+
+// The logger records the code, reason and method of a refusal, never the
+// token; the verifier's error only for Unavailable.
+func TestLogger(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := serve(t, &grpcauth.Options[*cognitojwt.Claims]{Logger: log})
+	expired := e.iss.AccessToken(cognitotest.TokenOptions{Expired: true})
+	client := testpb.NewTestServiceClient(e.conn)
+	if _, err := client.UnaryCall(withAuth(t.Context(), "Bearer "+expired), &testpb.SimpleRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Fatal(err)
+	}
+	// A second server whose issuer is down from the start.
+	down := serve(t, &grpcauth.Options[*cognitojwt.Claims]{Logger: log})
+	down.iss.SetJWKSStatus(502)
+	fresh := down.iss.AccessToken(cognitotest.TokenOptions{Username: "carol"})
+	if _, err := testpb.NewTestServiceClient(down.conn).UnaryCall(withAuth(t.Context(), "Bearer "+fresh), &testpb.SimpleRequest{}); status.Code(err) != codes.Unavailable {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, want := range []string{"reason=expired", "code=Unauthenticated", "method=/grpc.testing.TestService/UnaryCall", "reason=keys_unavailable", "level=WARN", "error="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	for _, tok := range []string{expired, fresh} {
+		if strings.Contains(out, tok[len(tok)-20:]) {
+			t.Errorf("log holds a token:\n%s", out)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
