@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/cognitojwt/cognitojwt/jws"
+	"github.com/cognitojwt/cognitojwt/oidc"
 )
 
 // Requirement is a rule a verified token must also satisfy on one route,
@@ -128,7 +129,7 @@ func compile[C any](reqs []Requirement) (*route[C], error) {
 			if !t.Implements(reflect.TypeFor[scoper]()) {
 				return nil, fmt.Errorf("httpauth: Scope needs claims with a HasScope(string) bool method, and %v has none", t)
 			}
-			if err := checkNames("scope", q.names, isScopeToken); err != nil {
+			if err := checkNames("scope", q.names, oidc.IsScopeToken); err != nil {
 				return nil, err
 			}
 			rt.scopes = append(rt.scopes, rule{q.names, q.all})
@@ -182,21 +183,6 @@ func checkNames(what string, names []string, valid func(string) bool) error {
 		}
 	}
 	return nil
-}
-
-// isScopeToken reports whether s is an RFC 6749 §3.3 scope-token
-// (1*NQCHAR), so that it can be sent in the scope attribute unescaped.
-func isScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // check applies the route's requirements to verified claims, failing
