@@ -205,3 +205,14 @@ func TestRunRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpExitsZero(t *testing.T) {
+	var stderr strings.Builder
+	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr, func(string) string { return "" })
+	if exitCode(err) != 0 || !strings.Contains(stderr.String(), "-dev") {
+		t.Errorf("-h: %v (exit %d) %s", err, exitCode(err), stderr.String())
+	}
+	if err := run(context.Background(), []string{"-nope"}, io.Discard, io.Discard, func(string) string { return "" }); exitCode(err) != 1 {
+		t.Errorf("bad flag: %v", err)
+	}
+}

@@ -152,7 +152,7 @@ func (g *Gateway) AdminHandler() http.Handler {
 
 // build compiles cfg into a handler.
 func (g *Gateway) build(cfg *Config) (*state, error) {
-	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()) })
+	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()); g.logKeyEvent(e) })
 	if err != nil {
 		return nil, err
 	}

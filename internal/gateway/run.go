@@ -57,7 +57,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 type RunOptions struct {
 	// ConfigPath is reread on SIGHUP; empty disables reloads.
 	ConfigPath string
-	// Logger receives JSON logs; nil means JSON on stderr.
+	// Logger receives the logs; nil means NewLogger(os.Stderr, "json",
+	// slog.LevelInfo).
 	Logger *slog.Logger
 	// Ready, when not nil, is called with the listeners' addresses once
 	// they accept connections (tests and the --dev banner use it).
@@ -71,7 +72,7 @@ type RunOptions struct {
 func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 	log := opts.Logger
 	if log == nil {
-		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		log, _ = NewLogger(os.Stderr, "json", slog.LevelInfo)
 	}
 	g, err := New(cfg, log)
 	if err != nil {
@@ -121,7 +122,7 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 		// The key sets back off after failures themselves (and refuse to
 		// fetch before then): polling every second costs nothing and
 		// notices their recovery at once.
-		for delay := time.Second; ; {
+		for delay, failures := time.Second, 0; ; failures++ {
 			hctx, cancel := context.WithTimeout(hydrateCtx, 10*time.Second)
 			err := g.Hydrate(hctx)
 			cancel()
@@ -129,7 +130,14 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 				log.Info("keys fetched: ready")
 				return
 			}
-			log.Warn("keys not fetched yet", "error", err.Error(), "retry_in", delay)
+			// Each fetch attempt logs its own failure with the time to the
+			// next one (logKeyEvent); this loop only says once what that
+			// means, instead of a line per poll.
+			if failures == 0 {
+				log.Warn("keys not fetched yet: /readyz answers 503 until they are; each fetch attempt is logged", "error", err.Error())
+			} else {
+				log.Debug("keys not fetched yet", "error", err.Error(), "poll_in", delay)
+			}
 			select {
 			case <-hydrateCtx.Done():
 				return
