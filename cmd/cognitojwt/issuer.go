@@ -81,14 +81,14 @@ Never trust this issuer in production.`, stderr)
 // for it: the banner says how to change that instead).
 func printIssuerHelp(w io.Writer, iss *cognitotest.Issuer, keysDir string) {
 	fmt.Fprintf(w, "\nGet tokens (paste as is into bash, zsh or fish):\n")
-	fmt.Fprintf(w, "  # an M2M (client credentials) access token:\n")
+	fmt.Fprintf(w, "  # an M2M access token, client credentials\n")
 	fmt.Fprintf(w, "  curl -s -d grant_type=client_credentials -d client_id=%s %s\n", shellQuote(iss.ClientID), shellQuote(iss.TokenURL()))
 	if keysDir == "" {
 		fmt.Fprintf(w, "  # user tokens need the key on disk: restart with --keys DIR, then run\n")
 		fmt.Fprintf(w, "  # cognitojwt issuer mint --keys DIR --url %s --pool-id %s --client-id %s --username alice\n", iss.URL, iss.PoolID, iss.ClientID)
 		return
 	}
-	fmt.Fprintf(w, "  # a user access token (add --token-use id for an ID token):\n")
+	fmt.Fprintf(w, "  # a user access token, add --token-use id for an ID token\n")
 	fmt.Fprintf(w, "  cognitojwt issuer mint --keys %s --url %s --pool-id %s --client-id %s --username alice\n",
 		shellQuote(keysDir), shellQuote(iss.URL), shellQuote(iss.PoolID), shellQuote(iss.ClientID))
 }

@@ -144,25 +144,26 @@ headers:
 
 // devCommands are the lines the --dev banner prints for pasting: every
 // comment on its own line (zsh without interactive_comments, its default,
-// would pass a trailing "# …" to curl as arguments), every header in double
-// quotes (unquoted, zsh and fish would glob a "*"), no "?" in URLs, and
-// "export NAME=value", which bash, zsh and fish all read. The e2e test
+// would pass a trailing "# …" to curl as arguments) and in plain words (that
+// zsh runs a comment line as the command "#": it must not glob), every
+// header in double quotes (unquoted, zsh and fish would glob a "*"), no "?"
+// in URLs, and "export NAME=value", which bash, zsh and fish all read. The e2e test
 // runs them in bash and zsh -f and checks each status the comments promise.
 func devCommands(base, user, admin, clientID, tokenURL string) []string {
 	return []string{
 		"export TOKEN=" + shellQuote(user),
 		"export ADMIN_TOKEN=" + shellQuote(admin),
-		"# 200, with the X-Auth-* identity headers the gateway forwarded:",
+		"# 200 with the identity headers the gateway forwarded",
 		`curl -i -H "Authorization: Bearer $TOKEN" ` + base + "/hello",
-		"# 401 with WWW-Authenticate: Bearer (no token):",
+		"# 401 without a token, with WWW-Authenticate: Bearer",
 		"curl -i " + base + "/hello",
-		"# 403 insufficient_scope (alice is not in group admin):",
+		"# 403 insufficient_scope, alice is not in group admin",
 		`curl -i -H "Authorization: Bearer $TOKEN" ` + base + "/admin/",
-		"# 200 (root is in group admin):",
+		"# 200, root is in group admin",
 		`curl -i -H "Authorization: Bearer $ADMIN_TOKEN" ` + base + "/admin/",
-		"# 200 without a token (an anonymous route):",
+		"# 200 without a token, an anonymous route",
 		"curl -i " + base + "/public/",
-		"# an M2M (client credentials) token from the dev issuer:",
+		"# an M2M token, client credentials, from the dev issuer",
 		"curl -s -d grant_type=client_credentials -d client_id=" + shellQuote(clientID) + " " + shellQuote(tokenURL),
 	}
 }

@@ -182,16 +182,21 @@ Tokens, valid for %[3]d hours, and what to try (paste as is into bash, zsh or fi
 export TOKEN='%[4]s'
 # root: group %[8]s, scopes %[6]s %[7]s
 export ADMIN_TOKEN='%[5]s'
+# 200, a public route
 curl -i %[2]s/api/public
-# 401, no token:
+# 401, no token
 curl -i %[2]s/api/me
+# 200, who alice is
 curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/me
+# 200, alice has scope %[6]s
 curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/orders
-# 403, not in group %[8]s:
+# 403, alice is not in group %[8]s
 curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/admin/stats
+# 200, root is in group %[8]s
 curl -i -H "Authorization: Bearer $ADMIN_TOKEN" %[2]s/api/admin/stats
+# 201, root has scope %[7]s
 curl -i -H "Authorization: Bearer $ADMIN_TOKEN" -d '{"item":"coffee","quantity":2}' %[2]s/api/orders
-# a machine-to-machine token (client credentials) from the local token endpoint:
+# a machine-to-machine token, client credentials, from the local token endpoint
 curl -s -d grant_type=client_credentials -d client_id=%[9]s %[10]s
 `, iss.IssuerURL(), base, int(devTTL.Hours()), user, admin, ScopeRead, ScopeWrite, GroupAdmin, iss.ClientID, iss.TokenURL())
 	return err

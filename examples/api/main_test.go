@@ -17,6 +17,7 @@ import (
 	"github.com/cognitojwt/cognitojwt"
 	"github.com/cognitojwt/cognitojwt/cognitotest"
 	"github.com/cognitojwt/cognitojwt/httpauth"
+	"github.com/cognitojwt/cognitojwt/internal/pastetest"
 )
 
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -145,6 +146,14 @@ func TestDev(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, text)
 		}
 	}
+
+	// The printed lines, run as printed in bash, zsh and fish: each curl
+	// answers the status its comment promises.
+	_, block, _ := strings.Cut(text, "fish):\n")
+	if got := pastetest.Promised(block); len(got) != 7 || got[1] != 401 || got[4] != 403 {
+		t.Errorf("the banner promises %v", got)
+	}
+	pastetest.Check(t, strings.TrimSpace(block))
 
 	status, _, body := request(t, "GET", base[1]+"/api/me", token[1], "")
 	if status != 200 || !strings.Contains(body, `"username":"alice"`) {
