@@ -379,7 +379,7 @@ func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpau
 		ForceAttemptHTTP2:     true,
 	}
 	return &httputil.ReverseProxy{
-		Transport:  transport,
+		Transport:  g.metrics.timeUpstream(transport),
 		BufferPool: proxyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)

@@ -19,10 +19,20 @@ import (
 func (g *Gateway) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		g.metrics.inFlight.Inc()
+		defer g.metrics.inFlight.Dec()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		elapsed := time.Since(start)
+		// The mux set r.Pattern in place: the route of the config, a
+		// bounded set of label values (never the raw path).
+		route := r.Pattern
+		if route == "" {
+			route = "(none)"
+		}
+		g.metrics.duration.WithLabelValues(route, outcome(sw.status)).Observe(elapsed.Seconds())
 		g.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"duration", time.Since(start), "remote", r.RemoteAddr)
+			"duration", elapsed, "remote", r.RemoteAddr)
 	})
 }
 
