@@ -231,6 +231,9 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 			main = root
 		}
 	}
+	if cfg.ExtAuthzPrefix != "" {
+		main = withExtAuthz(main, cfg.ExtAuthzPrefix, authMux)
+	}
 	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport}, nil
 }
 
