@@ -19,7 +19,13 @@ import (
 // (X-Original-URI and friends, which nginx and Traefik send) are refused,
 // because a client could set them and Envoy would pass them on with
 // allowed_headers wide open: one reading of every check.
-func withExtAuthz(next http.Handler, prefix string, routes http.Handler) http.Handler {
+//
+// Envoy copies a header of allowed_upstream_headers only when the answer
+// has it, so a client's own X-Auth-Groups would reach the upstream when
+// the token has no groups: an allowing answer names every identity
+// header, empty when the token has no such claim, and Envoy overwrites
+// the client's copy with it.
+func withExtAuthz(next http.Handler, prefix string, routes http.Handler, identity []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
 		if !ok || !strings.HasPrefix(rest, "/") {
@@ -47,6 +53,36 @@ func withExtAuthz(next http.Handler, prefix string, routes http.Handler) http.Ha
 		orig.URL = u
 		orig.RequestURI = u.RequestURI()
 		orig.Pattern = ""
-		routes.ServeHTTP(w, orig)
+		routes.ServeHTTP(&blankIdentity{ResponseWriter: w, names: identity}, orig)
 	})
 }
+
+// blankIdentity adds the identity headers the answer lacks, empty, to an
+// allowing (2xx) answer.
+type blankIdentity struct {
+	http.ResponseWriter
+	names []string
+	wrote bool
+}
+
+func (b *blankIdentity) WriteHeader(code int) {
+	if !b.wrote && code >= 200 && code < 300 {
+		h := b.Header()
+		for _, n := range b.names {
+			if n != "" && len(h.Values(n)) == 0 {
+				h[http.CanonicalHeaderKey(n)] = []string{""}
+			}
+		}
+	}
+	b.wrote = true
+	b.ResponseWriter.WriteHeader(code)
+}
+
+func (b *blankIdentity) Write(p []byte) (int, error) {
+	if !b.wrote {
+		b.WriteHeader(http.StatusOK)
+	}
+	return b.ResponseWriter.Write(p)
+}
+
+func (b *blankIdentity) Unwrap() http.ResponseWriter { return b.ResponseWriter }

@@ -88,6 +88,12 @@ func TestEnvoyExtAuthz(t *testing.T) {
 			}
 		})
 	}
+	// An allowing answer names every identity header, empty when the
+	// token lacks the claim, so Envoy overwrites a client's own copy.
+	resp, _ := envoyCheck(t, srv.URL, "GET", "/api/x", user, map[string]string{"X-Auth-Groups": "admin"})
+	if v, ok := resp.Header["X-Auth-Groups"]; resp.StatusCode != 200 || !ok || len(v) != 1 || v[0] != "" {
+		t.Errorf("X-Auth-Groups of a user without groups: %q (present %v)", v, ok)
+	}
 	if _, hits := up.seen(); hits != 0 {
 		t.Errorf("a check reached the upstream %d times", hits)
 	}
