@@ -14,8 +14,9 @@ import (
 )
 
 // caddyBinary finds caddy on PATH or in $(go env GOPATH)/bin, where
-// .ci/install.d/40-caddy.sh builds it; it skips when caddy is missing and
-// CI is unset, and fails when CI is set.
+// .ci/install.d/40-caddy.sh builds it. When it is missing the test skips,
+// unless both CI and COGNITOJWT_CADDY=1 are set: building Caddy costs more
+// CI time than the default run can spare (see that script), so CI opts in.
 func caddyBinary(t *testing.T) string {
 	t.Helper()
 	if p, err := exec.LookPath("caddy"); err == nil {
@@ -27,10 +28,10 @@ func caddyBinary(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("CI") == "" {
-		t.Skip("caddy is not installed (see .ci/install.d/40-caddy.sh); this test fails instead of skipping when CI is set")
+	if os.Getenv("CI") == "" || os.Getenv("COGNITOJWT_CADDY") != "1" {
+		t.Skip("caddy is not installed (COGNITOJWT_CADDY=1 makes .ci/install.d/40-caddy.sh build it); this test fails instead of skipping when CI and COGNITOJWT_CADDY=1 are set")
 	}
-	t.Fatal("caddy is not installed, and CI is set: .ci/install.d/40-caddy.sh builds it")
+	t.Fatal("caddy is not installed, and CI and COGNITOJWT_CADDY=1 are set: .ci/install.d/40-caddy.sh builds it")
 	return ""
 }
 
