@@ -80,7 +80,9 @@ func Syntax(t *testing.T, script string) {
 
 var (
 	promised = regexp.MustCompile(`^# (\d{3})\b`)
-	status   = regexp.MustCompile(`(?m)^HTTP/[0-9.]+ (\d{3})`)
+	// Not anchored to a line: an interactive shell's prompt can precede
+	// curl's first line.
+	status = regexp.MustCompile(`\bHTTP/(?:1\.[01]|2) (\d{3}) `)
 )
 
 // Promised returns, for each "curl -i" line of script, the status the
