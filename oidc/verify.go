@@ -129,8 +129,18 @@ func (v *Verifier) Issuers() []string {
 // that failed, joined; the verifier stays usable and retries on demand.
 func (v *Verifier) Hydrate(ctx context.Context) error {
 	var errs []error
+	// Issuers that share one key set (a Cognito pool's two issuer forms
+	// name one JWKS URL) fetch it once, and so report a failure once.
+	shared := map[*jwks.Remote]bool{}
 	for _, name := range v.Issuers() {
-		if err := v.issuers[name].keys.hydrate(ctx); err != nil {
+		keys := v.issuers[name].keys
+		if rk, ok := keys.(remoteKeys); ok {
+			if shared[rk.r] {
+				continue
+			}
+			shared[rk.r] = true
+		}
+		if err := keys.hydrate(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("oidc: hydrate %s: %w", name, err))
 		}
 	}

@@ -13,17 +13,31 @@ import (
 // errHelp is returned after a command printed its help on request.
 var errHelp = errors.New("help requested")
 
-// newFlagSet returns a FlagSet that prints its usage to w and reports
-// errors instead of exiting.
-func newFlagSet(name, synopsis string, w io.Writer) *flag.FlagSet {
+// newFlagSet returns a FlagSet that prints its usage (synopsis, what the
+// command does, every flag, the exit codes) to w and reports errors
+// instead of exiting.
+func newFlagSet(name, synopsis, about string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.Usage = func() {
-		fmt.Fprintf(w, "Usage: cognitojwt %s\n\nFlags:\n", synopsis)
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: cognitojwt %s\n\n%s\n\nFlags:\n", synopsis, strings.TrimSpace(about))
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			fmt.Fprintln(out, "  (none)")
+		}
 		fs.PrintDefaults()
+		fmt.Fprint(out, exitStatusHelp)
 	}
 	return fs
 }
+
+// exitStatusHelp ends every command's help.
+const exitStatusHelp = `
+Exit status: 0 valid or done, 1 refused (invalid token) or failed,
+2 usage or configuration error, 3 keys or store unavailable.
+`
 
 // parseFlags parses args, mapping -h to errHelp and other errors to usage
 // errors (the flag package has already printed the details).
@@ -85,4 +99,24 @@ func tokenArg(fs *flag.FlagSet, stdin io.Reader) (string, error) {
 		return "", usageError("empty token")
 	}
 	return raw, nil
+}
+
+// shellQuote returns s as one word that bash, zsh and fish read the same
+// way: as is when it holds only characters none of them treat specially,
+// else in single quotes (which none of them expands inside).
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@+=,", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	// fish, unlike POSIX shells, reads \' and \\ inside single quotes, so
+	// both leave the quotes and are escaped outside them, which all three
+	// shells read alike.
+	return "'" + strings.NewReplacer(`'`, `'\''`, `\`, `'\\'`).Replace(s) + "'"
 }

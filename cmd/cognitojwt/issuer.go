@@ -24,7 +24,11 @@ func cmdIssuer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) > 0 && args[0] == "mint" {
 		return cmdMint(args[1:], stdout, stderr)
 	}
-	fs := newFlagSet("issuer", "issuer [flags]   (or: issuer mint [flags])", stderr)
+	fs := newFlagSet("issuer", "issuer [flags]   (or: issuer mint [flags])", `Serve a local Cognito-compatible issuer for development: JWKS, OpenID
+discovery and a client_credentials token endpoint (M2M tokens). With --keys
+its signing keys live in a directory, so they survive restarts and
+"cognitojwt issuer mint --keys DIR" can mint user tokens it will vouch for.
+Never trust this issuer in production.`, stderr)
 	var (
 		addr      = fs.String("addr", "127.0.0.1:9229", "address to listen on")
 		poolID    = fs.String("pool-id", cognitotest.DefaultPoolID, "user pool id, <region>_<id>")
@@ -66,10 +70,27 @@ func cmdIssuer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "cognitotest issuer for pool %s, client %s\n", iss.PoolID, iss.ClientID)
 	fmt.Fprintf(stdout, "  issuer:    %s\n  jwks:      %s\n  discovery: %s\n  token:     %s (client_credentials)\n",
 		iss.IssuerURL(), iss.JWKSURL(), iss.DiscoveryURL(), iss.TokenURL())
-	if *keysDir != "" {
-		fmt.Fprintf(stdout, "mint a token: cognitojwt issuer mint --keys %s --url %s --pool-id %s\n", *keysDir, iss.URL, iss.PoolID)
-	}
+	printIssuerHelp(stdout, iss, *keysDir)
 	return serve(ctx, ln, h, stderr)
+}
+
+// printIssuerHelp prints the paste-safe commands that get a token from
+// this issuer: an M2M token from its token endpoint always, and user
+// tokens with "issuer mint" when its keys are in a directory (an issuer
+// without --keys holds its key in memory only, so nothing else can sign
+// for it: the banner says how to change that instead).
+func printIssuerHelp(w io.Writer, iss *cognitotest.Issuer, keysDir string) {
+	fmt.Fprintf(w, "\nGet tokens (paste as is into bash, zsh or fish):\n")
+	fmt.Fprintf(w, "  # an M2M access token, client credentials\n")
+	fmt.Fprintf(w, "  curl -s -d grant_type=client_credentials -d client_id=%s %s\n", shellQuote(iss.ClientID), shellQuote(iss.TokenURL()))
+	if keysDir == "" {
+		fmt.Fprintf(w, "  # user tokens need the key on disk: restart with --keys DIR, then run\n")
+		fmt.Fprintf(w, "  # cognitojwt issuer mint --keys DIR --url %s --pool-id %s --client-id %s --username alice\n", iss.URL, iss.PoolID, iss.ClientID)
+		return
+	}
+	fmt.Fprintf(w, "  # a user access token, add --token-use id for an ID token\n")
+	fmt.Fprintf(w, "  cognitojwt issuer mint --keys %s --url %s --pool-id %s --client-id %s --username alice\n",
+		shellQuote(keysDir), shellQuote(iss.URL), shellQuote(iss.PoolID), shellQuote(iss.ClientID))
 }
 
 // newIssuer returns an unstarted issuer whose keys come from dir (a new
@@ -117,7 +138,10 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, stderr io.Write
 
 // cmdMint mints one token with the keys of an issuer started with --keys.
 func cmdMint(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("issuer mint", "issuer mint [flags]", stderr)
+	fs := newFlagSet("issuer mint", "issuer mint --keys DIR [flags]", `Mint one token, signed with the key in DIR, that a running
+"cognitojwt issuer --keys DIR" vouches for (its JWKS publishes that key), and
+print it on stdout. When no issuer at --url publishes the key, a warning on
+stderr says so: verifiers fetching keys from --url would refuse the token.`, stderr)
 	var (
 		keysDir  = fs.String("keys", "", "the issuer's key directory (required; the issuer must be started with the same --keys)")
 		url      = fs.String("url", "http://127.0.0.1:9229", "the issuer server's URL")
@@ -139,7 +163,8 @@ func cmdMint(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *keysDir == "" {
-		return usageError("--keys is required: the directory the issuer was started with")
+		return usageError("--keys is required: start the issuer with \"cognitojwt issuer --keys DIR\" and pass the same DIR here " +
+			"(an issuer started without --keys keeps its key in memory; it hands out M2M tokens at its token endpoint, see its banner)")
 	}
 	signers, err := cognitotest.LoadKeys(*keysDir)
 	if err != nil {
@@ -186,8 +211,49 @@ func cmdMint(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	_, err = fmt.Fprintln(stdout, token)
-	return err
+	if _, err := fmt.Fprintln(stdout, token); err != nil {
+		return err
+	}
+	warnUnpublished(iss, stderr)
+	return nil
+}
+
+// warnUnpublished warns when the issuer at iss.URL does not answer, or
+// does not publish the key the token was signed with: the token is fine,
+// but a verifier that fetches keys from there will refuse it.
+func warnUnpublished(iss *cognitotest.Issuer, stderr io.Writer) {
+	if _, err := iss.Handler(); err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, iss.JWKSURL(), nil)
+	if err != nil {
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "cognitojwt: warning: no issuer answers at %s; start \"cognitojwt issuer --keys DIR\" with this --keys so verifiers can fetch the key\n", iss.URL)
+		return
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []struct {
+			Kid string `json:"kid"`
+		} `json:"keys"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set) != nil {
+		fmt.Fprintf(stderr, "cognitojwt: warning: %s did not serve a key set (status %d)\n", iss.JWKSURL(), resp.StatusCode)
+		return
+	}
+	for _, k := range set.Keys {
+		for _, mine := range iss.KeyIDs() {
+			if k.Kid == mine {
+				return
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "cognitojwt: warning: the issuer at %s does not publish the key in --keys: it was started with other --keys (or none), so verifiers will refuse this token\n", iss.URL)
 }
 
 // stableUUID formats the first 16 bytes of SHA-256(s) as a version 4,

@@ -11,9 +11,10 @@
 //	cognitojwt proxy   [flags]             run the auth gateway
 //	cognitojwt version                     print the version
 //
-// Run "cognitojwt <command> --help" for a command's flags. Exit status: 0
-// success (a valid token), 1 an invalid token or a failure, 2 a usage or
-// configuration error.
+// Run "cognitojwt <command> --help" for a command's flags; docs/CLI.md
+// describes every command. Exit status: 0 success (a valid token), 1 a
+// refused token or a failure, 2 a usage or configuration error, 3 keys or
+// a store unavailable (an outage: try again later).
 package main
 
 import (
@@ -31,6 +32,10 @@ const (
 	exitOK      = 0
 	exitInvalid = 1
 	exitUsage   = 2
+	// exitUnavailable: the answer could not be known (keys or a store
+	// unreachable), as distinct from a refused token, so scripts retry
+	// instead of treating an outage as a forgery.
+	exitUnavailable = 3
 )
 
 // usageErr is an error that is the caller's: bad flags or configuration
@@ -38,6 +43,13 @@ const (
 type usageErr struct{ msg string }
 
 func (e *usageErr) Error() string { return e.msg }
+
+// unavailableErr is an outage: keys or a store could not be reached
+// (exit 3).
+type unavailableErr struct{ err error }
+
+func (e *unavailableErr) Error() string { return e.err.Error() }
+func (e *unavailableErr) Unwrap() error { return e.err }
 
 // usageError formats a usage error.
 func usageError(format string, args ...any) error {
@@ -54,8 +66,9 @@ Usage:
   cognitojwt proxy   [flags]             run the auth gateway
   cognitojwt version                     print the version
 
-Run "cognitojwt <command> --help" for a command's flags.
-Exit status: 0 success, 1 invalid token or failure, 2 usage or configuration error.
+Run "cognitojwt <command> --help" for a command's flags (all in docs/CLI.md).
+Exit status: 0 valid or done, 1 refused (invalid token) or failed,
+2 usage or configuration error, 3 keys or store unavailable.
 `
 
 func main() {
@@ -82,7 +95,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "proxy":
 		err = cmdProxy(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
-		err = cmdVersion(stdout)
+		err = cmdVersion(rest, stdout, stderr)
 	case "help", "--help", "-help", "-h":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -98,6 +111,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.As(err, new(*usageErr)):
 		fmt.Fprintf(stderr, "cognitojwt: %v\n", err)
 		return exitUsage
+	case errors.As(err, new(*unavailableErr)):
+		fmt.Fprintf(stderr, "cognitojwt: %v\n", err)
+		return exitUnavailable
 	default:
 		fmt.Fprintf(stderr, "cognitojwt: %v\n", err)
 		return exitInvalid

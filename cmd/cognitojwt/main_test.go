@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cognitojwt/cognitojwt/cognitotest"
 )
@@ -39,6 +41,7 @@ func TestVerify(t *testing.T) {
 	good, _ := iss.MintAccess(cognitotest.TokenOptions{Username: "alice", Groups: []string{"admin"}})
 	expired, _ := iss.MintAccess(cognitotest.TokenOptions{Expired: true})
 	id, _ := iss.MintID(cognitotest.TokenOptions{})
+	justExpired, _ := iss.MintAccess(cognitotest.TokenOptions{IssuedAt: time.Now().Add(-time.Hour), TTL: time.Hour - 2*time.Second})
 	tests := []struct {
 		name  string
 		args  []string
@@ -60,7 +63,14 @@ func TestVerify(t *testing.T) {
 		{"generic issuer", []string{"verify", "--issuer", iss.IssuerURL(), "--any-client", "--jwks-url", iss.JWKSURL(), good}, "", 0, `"client_id"`, ""},
 		{"no pool or issuer", []string{"verify", good}, "", 2, "", "--user-pool-id"},
 		{"bad pool id", []string{"verify", "--user-pool-id", "nope", "--client-id", "c", good}, "", 2, "", "pool id"},
-		{"no client", []string{"verify", "--user-pool-id", iss.PoolID, good}, "", 2, "", "ClientIDs"},
+		{"no client", []string{"verify", "--user-pool-id", iss.PoolID, good}, "", 2, "", "--client-id"},
+		{"config error names the flag", append(append(pool, "--token-use", "id", "--scope", "a/b"), id), "", 2, "", "--scope cannot be required"},
+		{"bad token use", append(append(pool, "--token-use", "refresh"), good), "", 2, "", "--token-use"},
+		{"negative leeway", append(append(pool, "--leeway", "-1s"), good), "", 2, "", "--leeway"},
+		{"just expired, default leeway 5s", append(pool, justExpired), "", 0, `"sub"`, ""},
+		{"just expired, --leeway 0 means none", append(append(pool, "--leeway", "0"), justExpired), "", 1, "", "expired"},
+		{"json valid", append(append(pool, "--json"), good), "", 0, `{"valid":true,"claims":{`, ""},
+		{"json refused", append(append(pool, "--json"), expired), "", 1, `{"valid":false,"error":"`, "token expired"},
 		{"two tokens", append(pool, good, good), "", 2, "", "one token"},
 		{"unknown flag", []string{"verify", "--nope"}, "", 2, "", "flag provided but not defined"},
 		{"help", []string{"verify", "--help"}, "", 0, "", "Usage: cognitojwt verify"},
@@ -70,6 +80,9 @@ func TestVerify(t *testing.T) {
 			code, out, errs := runCmd(t, tt.stdin, tt.args...)
 			if code != tt.code || !strings.Contains(out, tt.out) || !strings.Contains(errs, tt.err) {
 				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tt.code, out, errs)
+			}
+			if strings.Contains(errs, "cognitojwt: cognitojwt:") || strings.Contains(errs, "cognitojwt: oidc:") {
+				t.Errorf("stacked prefixes: %s", errs)
 			}
 			if code != 0 && strings.Contains(errs, good) {
 				t.Error("the token is echoed on stderr")
@@ -200,5 +213,153 @@ func TestMintStableSubject(t *testing.T) {
 	a1, a2, b := subOf("alice"), subOf("alice"), subOf("bob")
 	if a1 != a2 || a1 == b || len(a1) != 36 || a1[14] != '4' {
 		t.Errorf("subs: %q %q %q", a1, a2, b)
+	}
+}
+
+func TestVerifyKeysUnavailable(t *testing.T) {
+	iss := testIssuer(t)
+	good, _ := iss.MintAccess(cognitotest.TokenOptions{})
+	// A closed port: the keys cannot be fetched, which is no verdict on
+	// the token: exit 3, not 1.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/jwks.json"
+	ln.Close()
+	args := []string{"verify", "--user-pool-id", iss.PoolID, "--issuer", iss.IssuerURL(), "--client-id", iss.ClientID, "--jwks-url", dead, "--timeout", "3s"}
+	code, _, errs := runCmd(t, "", append(args, good)...)
+	if code != 3 || !strings.Contains(errs, "cannot verify") {
+		t.Errorf("keys unavailable: exit %d %s", code, errs)
+	}
+	code, out, _ := runCmd(t, "", append(args, "--json", good)...)
+	var res struct {
+		Valid, Unavailable bool
+	}
+	if code != 3 || json.Unmarshal([]byte(out), &res) != nil || res.Valid || !res.Unavailable {
+		t.Errorf("--json keys unavailable: exit %d %s", code, out)
+	}
+	// Control: the same flags with the real key URL verify.
+	args[len(args)-3] = iss.JWKSURL()
+	if code, _, errs := runCmd(t, "", append(args, good)...); code != 0 {
+		t.Errorf("control: exit %d %s", code, errs)
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	iss := testIssuer(t)
+	tok, _ := iss.MintAccess(cognitotest.TokenOptions{Username: "bob"})
+	code, out, errs := runCmd(t, tok, "decode", "--json")
+	if code != 0 || errs != "" || strings.Count(out, "\n") != 1 {
+		t.Fatalf("exit %d\n%q\n%q", code, out, errs)
+	}
+	var doc struct {
+		Unverified bool           `json:"UNVERIFIED"`
+		Header     map[string]any `json:"header"`
+		Claims     map[string]any `json:"claims"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || !doc.Unverified || doc.Claims["username"] != "bob" || doc.Header["alg"] != "RS256" {
+		t.Fatalf("%v %s", err, out)
+	}
+}
+
+// TestHelp: every command answers -h and --help with its synopsis, a
+// description, a flag list (never empty) and the exit codes, and exits 0.
+func TestHelp(t *testing.T) {
+	for _, cmd := range [][]string{{"verify"}, {"decode"}, {"issuer"}, {"issuer", "mint"}, {"proxy"}, {"version"}} {
+		for _, h := range []string{"-h", "--help"} {
+			t.Run(strings.Join(cmd, "_")+h, func(t *testing.T) {
+				code, _, errs := runCmd(t, "", append(cmd, h)...)
+				if code != 0 || !strings.Contains(errs, "Usage: cognitojwt "+strings.Join(cmd, " ")) ||
+					!strings.Contains(errs, "Flags:\n  -") && !strings.Contains(errs, "Flags:\n  (none)") || !strings.Contains(errs, "3 keys or store unavailable") {
+					t.Errorf("exit %d\n%s", code, errs)
+				}
+			})
+		}
+	}
+	if _, _, errs := runCmd(t, "", "decode", "-h"); !strings.Contains(errs, "-json") {
+		t.Errorf("decode help lists no flags:\n%s", errs)
+	}
+}
+
+func TestIssuerWithoutKeysSaysHowToMint(t *testing.T) {
+	iss := cognitotest.NewUnstartedIssuer()
+	iss.URL = "http://127.0.0.1:9229"
+	var b strings.Builder
+	printIssuerHelp(&b, iss, "")
+	if !strings.Contains(b.String(), "restart with --keys DIR") || !strings.Contains(b.String(), "grant_type=client_credentials") {
+		t.Errorf("%s", b.String())
+	}
+	b.Reset()
+	printIssuerHelp(&b, iss, "/tmp/k")
+	if !strings.Contains(b.String(), "cognitojwt issuer mint --keys /tmp/k --url http://127.0.0.1:9229") {
+		t.Errorf("%s", b.String())
+	}
+	if code, _, errs := runCmd(t, "", "issuer", "mint"); code != 2 || !strings.Contains(errs, "cognitojwt issuer --keys DIR") {
+		t.Errorf("mint without keys: exit %d %s", code, errs)
+	}
+}
+
+func TestMintWarnsWhenIssuerDoesNotPublishKey(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := newIssuer(cognitotest.DefaultPoolID, "c", dir); err != nil {
+		t.Fatal(err)
+	}
+	other := testIssuer(t) // serves another key
+	code, out, errs := runCmd(t, "", "issuer", "mint", "--keys", dir, "--url", other.URL)
+	if code != 0 || out == "" || !strings.Contains(errs, "does not publish the key") {
+		t.Errorf("exit %d %q %s", code, out, errs)
+	}
+}
+
+func TestProxyDevBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, errs := runCmd(t, "", "proxy", "--dev", "--addr", ln.Addr().String(), "--admin-addr", "off")
+	if code != 2 || !strings.Contains(errs, "--addr 127.0.0.1:") {
+		t.Errorf("exit %d %s", code, errs)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"abc.DEF-1_2":             "abc.DEF-1_2",
+		"http://127.0.0.1:8080/x": "http://127.0.0.1:8080/x",
+		"":                        "''",
+		"a b":                     "'a b'",
+		"it's":                    `'it'\''s'`,
+		`a\b`:                     `'a'\\'b'`,
+		"*":                       "'*'",
+		"a?b":                     "'a?b'",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestCLIDocComplete: docs/CLI.md names every flag of every command.
+func TestCLIDocComplete(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/CLI.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"verify", "decode", "issuer", "issuer mint", "proxy", "version"} {
+		if !strings.Contains(string(doc), "## `"+cmd+"`") {
+			t.Errorf("docs/CLI.md has no section for %s", cmd)
+		}
+		_, _, help := runCmd(t, "", append(strings.Fields(cmd), "-h")...)
+		for _, l := range strings.Split(help, "\n") {
+			if !strings.HasPrefix(l, "  -") {
+				continue
+			}
+			name := strings.Fields(l)[0][1:]
+			if !strings.Contains(string(doc), "`--"+name) {
+				t.Errorf("docs/CLI.md does not describe %s --%s", cmd, name)
+			}
+		}
 	}
 }

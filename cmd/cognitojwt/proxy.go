@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cognitojwt/cognitojwt/cognitotest"
@@ -19,7 +21,11 @@ import (
 // cmdProxy runs the auth gateway from a configuration file, or with --dev
 // from a built-in configuration with its own issuer and demo upstream.
 func cmdProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("proxy", "proxy --config FILE | --dev [flags]", stderr)
+	fs := newFlagSet("proxy", "proxy --config FILE [--check] | --dev [flags]", `Run the auth gateway: a reverse proxy that verifies tokens per route before
+the upstream sees a request, and a forward-auth endpoint for nginx, Traefik,
+Caddy and Envoy (docs/GATEWAY.md). --config reads a YAML file (reread on
+SIGHUP); --dev needs none: it runs an embedded dev issuer and a demo upstream
+and prints tokens and curl commands to paste.`, stderr)
 	var (
 		configPath = fs.String("config", "", "gateway configuration file (YAML); reread on SIGHUP")
 		dev        = fs.Bool("dev", false, "no configuration: run an embedded dev issuer and a demo upstream that echoes the identity headers")
@@ -27,6 +33,7 @@ func cmdProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		adminAddr  = fs.String("admin-addr", "127.0.0.1:9090", "with --dev: the admin address (/healthz, /readyz, /metrics); \"off\" to disable")
 		check      = fs.Bool("check", false, "validate the configuration file and exit")
 		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
+		logFormat  = fs.String("log-format", "text", "text (key=value, durations such as 1.5s) or json (one object per line)")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -35,19 +42,29 @@ func cmdProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return usageError("--log-level %q: want debug, info, warn or error", *logLevel)
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log, err := gateway.NewLogger(stderr, *logFormat, level)
+	if err != nil {
+		return usageError("--log-format %q: want text or json", *logFormat)
+	}
 
 	switch {
 	case *dev && *configPath != "":
 		return usageError("--dev and --config are exclusive")
 	case *dev:
-		return runDev(ctx, *addr, *adminAddr, stdout, log)
+		err := runDev(ctx, *addr, *adminAddr, stdout, log)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return usageError("%v: another program (another proxy --dev?) has the port; pick free ones with --addr 127.0.0.1:8081 --admin-addr 127.0.0.1:9091 (or --admin-addr off)", err)
+		}
+		return err
 	case *configPath == "":
 		return usageError("give --config FILE, or --dev for a local demo")
 	}
 	cfg, err := gateway.Load(*configPath)
 	if err != nil {
 		return usageError("%v", err)
+	}
+	if *check && fs.NArg() > 0 {
+		return usageError("unexpected arguments: %q", fs.Args())
 	}
 	if *check {
 		fmt.Fprintf(stdout, "%s: configuration is valid\n", *configPath)
@@ -107,29 +124,48 @@ headers:
 	if err != nil {
 		return err
 	}
-	admin, err := iss.MintAccess(cognitotest.TokenOptions{Username: "root", Groups: []string{"admin"}, TTL: 12 * time.Hour})
+	adminToken, err := iss.MintAccess(cognitotest.TokenOptions{Username: "root", Groups: []string{"admin"}, TTL: 12 * time.Hour})
 	if err != nil {
 		return err
 	}
 	return gateway.Run(ctx, cfg, gateway.RunOptions{Logger: log, Ready: func(main, adminAddr net.Addr) {
-		base, adminBase := "http://"+main.String(), "off"
+		base, admin := "http://"+main.String(), "admin off"
 		if adminAddr != nil {
-			adminBase = "http://" + adminAddr.String()
+			admin = "admin (/healthz, /readyz, /metrics) on http://" + adminAddr.String()
 		}
-		fmt.Fprintf(stdout, `cognitojwt gateway (dev) on %[1]s, in front of a demo upstream that echoes identity headers
-dev issuer %[2]s, pool %[3]s, client %[4]s; admin on %[5]s
-
-Try it (tokens valid for 12 hours):
-  TOKEN=%[6]s
-  ADMIN_TOKEN=%[7]s
-  curl -i -H "Authorization: Bearer $TOKEN" %[1]s/hello          # 200 with X-Auth-* identity headers
-  curl -i %[1]s/hello                                           # 401 with WWW-Authenticate: Bearer
-  curl -i -H "Authorization: Bearer $TOKEN" %[1]s/admin/         # 403 insufficient_scope: alice is not in group admin
-  curl -i -H "Authorization: Bearer $ADMIN_TOKEN" %[1]s/admin/   # 200
-  curl -i %[1]s/public/                                         # anonymous route
-  curl -s -d grant_type=client_credentials -d client_id=%[4]s %[8]s   # an M2M token
-`, base, iss.IssuerURL(), iss.PoolID, iss.ClientID, adminBase, user, admin, iss.TokenURL())
+		fmt.Fprintf(stdout, "cognitojwt gateway (dev) on %s, in front of a demo upstream that echoes identity headers\n", base)
+		fmt.Fprintf(stdout, "dev issuer %s, pool %s, client %s; %s\n\n", iss.IssuerURL(), iss.PoolID, iss.ClientID, admin)
+		fmt.Fprintf(stdout, "Try it (tokens valid for 12 hours; paste the lines as they are into bash, zsh or fish):\n\n")
+		for _, l := range devCommands(base, user, adminToken, iss.ClientID, iss.TokenURL()) {
+			fmt.Fprintln(stdout, l)
+		}
 	}})
+}
+
+// devCommands are the lines the --dev banner prints for pasting: every
+// comment on its own line (zsh without interactive_comments, its default,
+// would pass a trailing "# …" to curl as arguments) and in plain words (that
+// zsh runs a comment line as the command "#": it must not glob), every
+// header in double quotes (unquoted, zsh and fish would glob a "*"), no "?"
+// in URLs, and "export NAME=value", which bash, zsh and fish all read. The e2e test
+// runs them in bash and zsh -f and checks each status the comments promise.
+func devCommands(base, user, admin, clientID, tokenURL string) []string {
+	return []string{
+		"export TOKEN=" + shellQuote(user),
+		"export ADMIN_TOKEN=" + shellQuote(admin),
+		"# 200 with the identity headers the gateway forwarded",
+		`curl -i -H "Authorization: Bearer $TOKEN" ` + base + "/hello",
+		"# 401 without a token, with WWW-Authenticate: Bearer",
+		"curl -i " + base + "/hello",
+		"# 403 insufficient_scope, alice is not in group admin",
+		`curl -i -H "Authorization: Bearer $TOKEN" ` + base + "/admin/",
+		"# 200, root is in group admin",
+		`curl -i -H "Authorization: Bearer $ADMIN_TOKEN" ` + base + "/admin/",
+		"# 200 without a token, an anonymous route",
+		"curl -i " + base + "/public/",
+		"# an M2M token, client credentials, from the dev issuer",
+		"curl -s -d grant_type=client_credentials -d client_id=" + shellQuote(clientID) + " " + shellQuote(tokenURL),
+	}
 }
 
 // echoIdentity is the demo upstream: it answers with the identity headers

@@ -56,10 +56,20 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	if code := exitCode(err); code != 0 {
 		fmt.Fprintln(os.Stderr, "api:", err)
-		os.Exit(1)
+		os.Exit(code)
 	}
+}
+
+// exitCode is 0 for success and for -h (the usage was asked for and
+// printed), 1 for any other error.
+func exitCode(err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 1
 }
 
 // run serves until ctx is done. It writes what to try to stdout and logs
@@ -166,20 +176,28 @@ func printDev(w io.Writer, iss *cognitotest.Issuer, base string) error {
   local Cognito issuer: %[1]s (a test issuer: never trust it in production)
   listening on %[2]s
 
-Tokens, valid for %[3]d hours:
-  export TOKEN='%[4]s'        # alice: scopes openid %[6]s
-  export ADMIN_TOKEN='%[5]s'  # root: group %[8]s, scopes %[6]s %[7]s
+Tokens, valid for %[3]d hours, and what to try (paste as is into bash, zsh or fish):
 
-Try:
-  curl -i %[2]s/api/public
-  curl -i %[2]s/api/me                                           # 401, no token
-  curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/me
-  curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/orders
-  curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/admin/stats     # 403, not in group %[8]s
-  curl -i -H "Authorization: Bearer $ADMIN_TOKEN" %[2]s/api/admin/stats
-  curl -i -H "Authorization: Bearer $ADMIN_TOKEN" -d '{"item":"coffee","quantity":2}' %[2]s/api/orders
-  # a machine-to-machine token (client credentials) from the local token endpoint:
-  curl -s -d grant_type=client_credentials -d client_id=%[9]s %[10]s
+# alice: scopes openid %[6]s
+export TOKEN='%[4]s'
+# root: group %[8]s, scopes %[6]s %[7]s
+export ADMIN_TOKEN='%[5]s'
+# 200, a public route
+curl -i %[2]s/api/public
+# 401, no token
+curl -i %[2]s/api/me
+# 200, who alice is
+curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/me
+# 200, alice has scope %[6]s
+curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/orders
+# 403, alice is not in group %[8]s
+curl -i -H "Authorization: Bearer $TOKEN" %[2]s/api/admin/stats
+# 200, root is in group %[8]s
+curl -i -H "Authorization: Bearer $ADMIN_TOKEN" %[2]s/api/admin/stats
+# 201, root has scope %[7]s
+curl -i -H "Authorization: Bearer $ADMIN_TOKEN" -d '{"item":"coffee","quantity":2}' %[2]s/api/orders
+# a machine-to-machine token, client credentials, from the local token endpoint
+curl -s -d grant_type=client_credentials -d client_id=%[9]s %[10]s
 `, iss.IssuerURL(), base, int(devTTL.Hours()), user, admin, ScopeRead, ScopeWrite, GroupAdmin, iss.ClientID, iss.TokenURL())
 	return err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/cognitojwt/cognitojwt"
 	"github.com/cognitojwt/cognitojwt/cognitotest"
 	"github.com/cognitojwt/cognitojwt/httpauth"
+	"github.com/cognitojwt/cognitojwt/internal/pastetest"
 )
 
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -146,6 +147,14 @@ func TestDev(t *testing.T) {
 		}
 	}
 
+	// The printed lines, run as printed in bash, zsh and fish: each curl
+	// answers the status its comment promises.
+	_, block, _ := strings.Cut(text, "fish):\n")
+	if got := pastetest.Promised(block); len(got) != 7 || got[1] != 401 || got[4] != 403 {
+		t.Errorf("the banner promises %v", got)
+	}
+	pastetest.Check(t, strings.TrimSpace(block))
+
 	status, _, body := request(t, "GET", base[1]+"/api/me", token[1], "")
 	if status != 200 || !strings.Contains(body, `"username":"alice"`) {
 		t.Errorf("with the token: %d %s", status, body)
@@ -203,5 +212,16 @@ func TestRunRefuses(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("run(%q, %v) = %v, want an error about %s", tc.args, tc.env, err, tc.want)
 		}
+	}
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	var stderr strings.Builder
+	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr, func(string) string { return "" })
+	if exitCode(err) != 0 || !strings.Contains(stderr.String(), "-dev") {
+		t.Errorf("-h: %v (exit %d) %s", err, exitCode(err), stderr.String())
+	}
+	if err := run(context.Background(), []string{"-nope"}, io.Discard, io.Discard, func(string) string { return "" }); exitCode(err) != 1 {
+		t.Errorf("bad flag: %v", err)
 	}
 }

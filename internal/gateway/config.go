@@ -38,6 +38,11 @@ type Config struct {
 	// auth_request and Traefik ForwardAuth checks there instead of
 	// proxying: 200 with identity headers, or 401/403/503.
 	ForwardAuthPath string `yaml:"forward_auth_path"`
+	// ExtAuthzPrefix, when set (such as "/_ext_authz"), answers Envoy
+	// ext_authz HTTP-service checks (and Istio's envoyExtAuthzHttp) whose
+	// path is this prefix followed by the original path: the original
+	// method and path are the check request's own, not headers.
+	ExtAuthzPrefix string `yaml:"ext_authz_prefix"`
 
 	// Pools are the Cognito user pools whose tokens are accepted.
 	Pools []PoolConfig `yaml:"pools"`
@@ -417,6 +422,12 @@ func (c *Config) validate() error {
 		case strings.ContainsFunc(p, func(r rune) bool { return !plainPathRune(r) }) || checkPath(p, false) != nil:
 			fail(at("forward_auth_path"), "%q: want a plain canonical path such as /_auth (no wildcards, spaces, dot segments or ;)", p)
 		}
+	}
+	if p := c.ExtAuthzPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || p == c.ForwardAuthPath) {
+		fail("ext_authz_prefix %q must start with /, not end with /, and differ from forward_auth_path", p)
+	}
+	if c.Upstream == "" && c.ForwardAuthPath == "" && c.ExtAuthzPrefix != "" {
+		fail("ext_authz_prefix without upstream: set forward_auth_path too, or an upstream")
 	}
 	if len(c.Pools) == 0 && len(c.Issuers) == 0 {
 		fail(nil, "no pools and no issuers: nothing would be trusted")

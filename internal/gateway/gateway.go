@@ -166,7 +166,7 @@ func (g *Gateway) AdminHandler() http.Handler {
 
 // build compiles cfg into a handler.
 func (g *Gateway) build(cfg *Config) (*state, error) {
-	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()) })
+	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()); g.logKeyEvent(e) })
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +268,9 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 				proxied.ServeHTTP(w, r)
 			})
 		}
+	}
+	if cfg.ExtAuthzPrefix != "" {
+		main = withExtAuthz(main, cfg.ExtAuthzPrefix, authMux, append(slices.Clip(ident.names), ident.whole))
 	}
 	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport}, nil
 }
@@ -437,7 +440,7 @@ func (g *Gateway) newProxy(cfg *Config, ident *identityHeaders, sources []httpau
 		ForceAttemptHTTP2:     true,
 	}
 	return &httputil.ReverseProxy{
-		Transport:  transport,
+		Transport:  g.metrics.timeUpstream(transport),
 		BufferPool: proxyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)

@@ -4,17 +4,27 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
 )
 
-// metrics holds the gateway's counters and writes them in the Prometheus
-// text exposition format (version 0.0.4). It is hand-written, not the
-// Prometheus client library, to keep the gateway's dependency tree to one
-// YAML parser: the format is a few lines of text per series.
+// metrics holds the gateway's series and writes them in the Prometheus
+// text exposition format (version 0.0.4). The counters of the first
+// releases are written by hand, with their labels in the order dashboards
+// already match; the Go runtime, process and build-info series, the
+// request and upstream latency histograms and the in-flight gauge come
+// from the Prometheus client library (docs/DEPENDENCIES.md says why),
+// in a registry of this gateway's own: no global state.
 type metrics struct {
 	mu       sync.Mutex
 	requests map[[2]string]*atomic.Uint64 // route, outcome → count
@@ -22,14 +32,104 @@ type metrics struct {
 
 	verify                                  histogram
 	reloads, reloadFailures, upstreamErrors atomic.Uint64
+
+	reg      *prometheus.Registry
+	duration *prometheus.HistogramVec // route, outcome
+	upstream prometheus.Histogram
+	inFlight prometheus.Gauge
 }
 
+// latencyBuckets span a cached verification (tens of µs) to a slow
+// upstream (tens of seconds).
+var latencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
 func newMetrics() *metrics {
-	return &metrics{
+	m := &metrics{
 		requests: map[[2]string]*atomic.Uint64{},
 		fetches:  map[string]*atomic.Uint64{},
 		verify:   newHistogram([]float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .05, .25, 1}),
+		reg:      prometheus.NewRegistry(),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cognitojwt_request_duration_seconds",
+			Help:    "Time from request to response on the main listener, by route pattern and outcome (ok, denied, bad_request, unavailable, upstream_error, error).",
+			Buckets: latencyBuckets,
+		}, []string{"route", "outcome"}),
+		upstream: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "cognitojwt_upstream_duration_seconds",
+			Help:    "Time the upstream took to answer with its response headers, failures included.",
+			Buckets: latencyBuckets,
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cognitojwt_in_flight_requests",
+			Help: "Requests on the main listener being served now.",
+		}),
 	}
+	version, revision := buildVersion()
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "cognitojwt_build_info",
+		Help:        "Always 1: the module version, VCS revision and Go version the gateway was built from.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": runtime.Version()},
+	})
+	info.Set(1)
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector(),
+		info, m.duration, m.upstream, m.inFlight,
+	)
+	return m
+}
+
+// outcome names a response status for the duration histogram: a handful
+// of values, so the series stay few.
+func outcome(status int) string {
+	switch {
+	case status < 400:
+		return "ok"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "denied"
+	case status == http.StatusServiceUnavailable:
+		return "unavailable"
+	case status == http.StatusBadGateway || status == http.StatusGatewayTimeout:
+		return "upstream_error"
+	case status < 500:
+		return "bad_request"
+	default:
+		return "error"
+	}
+}
+
+// timeUpstream wraps the upstream transport so each round trip is timed.
+func (m *metrics) timeUpstream(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		start := time.Now()
+		resp, err := rt.RoundTrip(r)
+		m.upstream.Observe(time.Since(start).Seconds())
+		return resp, err
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// buildVersion is the module version and VCS revision from the build
+// information, "(devel)" and "" when unknown.
+func buildVersion() (version, revision string) {
+	version = "(devel)"
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version, ""
+	}
+	if info.Main.Version != "" {
+		version = info.Main.Version
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			revision = s.Value
+		}
+	}
+	return version, revision
 }
 
 func counter[K comparable](mu *sync.Mutex, m map[K]*atomic.Uint64, k K) *atomic.Uint64 {
@@ -59,6 +159,19 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (m *metrics) write(w io.Writer) {
+	m.writeOwn(w)
+	families, err := m.reg.Gather()
+	if err != nil {
+		fmt.Fprintf(w, "# gathering failed: %s\n", strconv.Quote(err.Error()))
+	}
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, f := range families {
+		enc.Encode(f)
+	}
+}
+
+// writeOwn writes the hand-written series.
+func (m *metrics) writeOwn(w io.Writer) {
 	m.mu.Lock()
 	reqKeys := make([][2]string, 0, len(m.requests))
 	for k := range m.requests {

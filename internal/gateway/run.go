@@ -19,10 +19,20 @@ import (
 func (g *Gateway) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		g.metrics.inFlight.Inc()
+		defer g.metrics.inFlight.Dec()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		elapsed := time.Since(start)
+		// The mux set r.Pattern in place: the route of the config, a
+		// bounded set of label values (never the raw path).
+		route := r.Pattern
+		if route == "" {
+			route = "(none)"
+		}
+		g.metrics.duration.WithLabelValues(route, outcome(sw.status)).Observe(elapsed.Seconds())
 		g.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"duration", time.Since(start), "remote", r.RemoteAddr)
+			"duration", elapsed, "remote", r.RemoteAddr)
 	})
 }
 
@@ -57,7 +67,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 type RunOptions struct {
 	// ConfigPath is reread on SIGHUP; empty disables reloads.
 	ConfigPath string
-	// Logger receives JSON logs; nil means JSON on stderr.
+	// Logger receives the logs; nil means NewLogger(os.Stderr, "json",
+	// slog.LevelInfo).
 	Logger *slog.Logger
 	// Ready, when not nil, is called with the listeners' addresses once
 	// they accept connections (tests and the --dev banner use it).
@@ -71,7 +82,7 @@ type RunOptions struct {
 func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 	log := opts.Logger
 	if log == nil {
-		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		log, _ = NewLogger(os.Stderr, "json", slog.LevelInfo)
 	}
 	g, err := New(cfg, log)
 	if err != nil {
@@ -122,7 +133,7 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 		// The key sets back off after failures themselves (and refuse to
 		// fetch before then): polling every second costs nothing and
 		// notices their recovery at once.
-		for delay := time.Second; ; {
+		for delay, failures := time.Second, 0; ; failures++ {
 			hctx, cancel := context.WithTimeout(hydrateCtx, 10*time.Second)
 			err := g.Hydrate(hctx)
 			cancel()
@@ -130,7 +141,14 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) error {
 				log.Info("keys fetched: ready")
 				return
 			}
-			log.Warn("keys not fetched yet", "error", err.Error(), "retry_in", delay)
+			// Each fetch attempt logs its own failure with the time to the
+			// next one (logKeyEvent); this loop only says once what that
+			// means, instead of a line per poll.
+			if failures == 0 {
+				log.Warn("keys not fetched yet: /readyz answers 503 until they are; each fetch attempt is logged", "error", err.Error())
+			} else {
+				log.Debug("keys not fetched yet", "error", err.Error(), "poll_in", delay)
+			}
 			select {
 			case <-hydrateCtx.Done():
 				return

@@ -152,7 +152,7 @@ func startGatewayTemplate(t testing.TB, tmpl *template.Template, cfg gwConfig) *
 			done:     make(chan struct{}),
 		}
 		g.writeConfig(cfg)
-		g.cmd = exec.Command(gatewayBin, "proxy", "--config", g.cfgPath, "--log-level", "debug")
+		g.cmd = exec.Command(gatewayBin, "proxy", "--config", g.cfgPath, "--log-level", "debug", "--log-format", "json")
 		g.cmd.Stdout, g.cmd.Stderr = g.logs, g.logs
 		g.cmd.Env = append(os.Environ(), "HTTP_PROXY=", "HTTPS_PROXY=", "http_proxy=", "https_proxy=")
 		if err := g.cmd.Start(); err != nil {
@@ -1065,7 +1065,7 @@ func TestProxyDev(t *testing.T) {
 	tokens := map[string]string{}
 	for deadline := time.Now().Add(15 * time.Second); len(tokens) < 2; time.Sleep(20 * time.Millisecond) {
 		for _, line := range strings.Split(out.String(), "\n") {
-			if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && (k == "TOKEN" || k == "ADMIN_TOKEN") {
+			if k, v, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "export "), "="); ok && (k == "TOKEN" || k == "ADMIN_TOKEN") {
 				tokens[k] = v
 			}
 		}

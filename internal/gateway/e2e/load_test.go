@@ -92,6 +92,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // gives), both configurations were in force during the run, the last one
 // stays, and refused reloads are logged and counted.
 func TestReloadUnderLoad(t *testing.T) {
+	longTest(t)
 	iss := cognitotest.NewIssuer(t, signingKey)
 	up := newUpstream(t)
 	cfg := newConfig(iss, up.URL)
@@ -260,6 +261,7 @@ func waitMetric(t testing.TB, gw *gatewayProc, series string, want float64, time
 // request may fail, and every one reaches the upstream and is counted.
 // It reports requests per second and latency percentiles.
 func TestLoad(t *testing.T) {
+	longTest(t)
 	d := *loadDuration
 	if testing.Short() {
 		d = min(d, 3*time.Second)
