@@ -423,11 +423,15 @@ func (c *Config) validate() error {
 			fail(at("forward_auth_path"), "%q: want a plain canonical path such as /_auth (no wildcards, spaces, dot segments or ;)", p)
 		}
 	}
-	if p := c.ExtAuthzPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || p == c.ForwardAuthPath) {
-		fail("ext_authz_prefix %q must start with /, not end with /, and differ from forward_auth_path", p)
-	}
-	if c.Upstream == "" && c.ForwardAuthPath == "" && c.ExtAuthzPrefix != "" {
-		fail("ext_authz_prefix without upstream: set forward_auth_path too, or an upstream")
+	if p := c.ExtAuthzPrefix; p != "" {
+		switch {
+		case !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || p == c.ForwardAuthPath:
+			fail(at("ext_authz_prefix"), "%q must start with /, not end with /, and differ from forward_auth_path", p)
+		case strings.ContainsFunc(p, func(r rune) bool { return !plainPathRune(r) }) || checkPath(p, false) != nil:
+			fail(at("ext_authz_prefix"), "%q: want a plain canonical path such as /_ext_authz (no wildcards, spaces, dot segments or ;)", p)
+		case c.Upstream == "" && c.ForwardAuthPath == "":
+			fail(at("ext_authz_prefix"), "needs an upstream or a forward_auth_path beside it")
+		}
 	}
 	if len(c.Pools) == 0 && len(c.Issuers) == 0 {
 		fail(nil, "no pools and no issuers: nothing would be trusted")

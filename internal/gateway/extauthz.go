@@ -25,33 +25,38 @@ import (
 // the token has no groups: an allowing answer names every identity
 // header, empty when the token has no such claim, and Envoy overwrites
 // the client's copy with it.
-func withExtAuthz(next http.Handler, prefix string, routes http.Handler, identity []string) http.Handler {
+func withExtAuthz(next http.Handler, prefix string, routes http.Handler, overrides headerSet, bad func(http.ResponseWriter, error), identity []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
+		raw := r.URL.EscapedPath()
+		rest, ok := strings.CutPrefix(raw, prefix)
 		if !ok || !strings.HasPrefix(rest, "/") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		for _, h := range []string{"X-Original-Method", "X-Forwarded-Method", "X-Original-URI", "X-Forwarded-Uri"} {
+		for _, h := range []string{"X-Original-Method", "X-Forwarded-Method", "X-Original-URI", "X-Forwarded-Uri", "X-Original-Host"} {
 			if len(r.Header.Values(h)) > 0 {
-				http.Error(w, "bad ext_authz check: "+h+" names another request", http.StatusBadRequest)
+				bad(w, requestError("bad ext_authz check: "+h+" names another request"))
 				return
 			}
 		}
-		u := &url.URL{Path: rest, RawQuery: r.URL.RawQuery}
-		if raw := r.URL.EscapedPath(); strings.HasPrefix(raw, prefix) {
-			u.RawPath = raw[len(prefix):]
-			if u.RawPath == u.Path {
-				u.RawPath = ""
-			}
+		if name, ok := overrides.in(r.Header); ok {
+			bad(w, requestError("the request carries the method-override header "+name))
+			return
 		}
-		if !validMethod(r.Method) || !canonicalPath(u) {
-			http.Error(w, "bad ext_authz check", http.StatusBadRequest)
+		// The rest of the path, still escaped, is the original request's:
+		// the routes judge it exactly as they judge a proxied request.
+		uri := rest
+		if r.URL.RawQuery != "" {
+			uri += "?" + r.URL.RawQuery
+		}
+		u, err := url.ParseRequestURI(uri)
+		if err != nil {
+			bad(w, requestError("bad ext_authz check: the URI does not parse"))
 			return
 		}
 		orig := r.Clone(r.Context())
 		orig.URL = u
-		orig.RequestURI = u.RequestURI()
+		orig.RequestURI = uri
 		orig.Pattern = ""
 		routes.ServeHTTP(&blankIdentity{ResponseWriter: w, names: identity}, orig)
 	})

@@ -270,7 +270,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 		}
 	}
 	if cfg.ExtAuthzPrefix != "" {
-		main = withExtAuthz(main, cfg.ExtAuthzPrefix, authMux, append(slices.Clip(ident.names), ident.whole))
+		main = withExtAuthz(main, cfg.ExtAuthzPrefix, dispatch(authRoutes), overrides, g.badRequest, append(slices.Clip(ident.names), ident.whole))
 	}
 	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport}, nil
 }
