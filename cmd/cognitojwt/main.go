@@ -81,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdIssuer(ctx, rest, stdout, stderr)
 	case "proxy":
 		err = cmdProxy(ctx, rest, stdout, stderr)
+	case "revoke": // exit 3 when the store is unavailable: revoke.go maps its own codes
+		return cmdRevoke(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		err = cmdVersion(stdout)
 	case "help", "--help", "-help", "-h":
