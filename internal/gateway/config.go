@@ -69,6 +69,10 @@ type Config struct {
 	Timeouts Timeouts `yaml:"timeouts"`
 	// MaxHeaderBytes bounds request headers. Default 64 KiB.
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
+
+	// Revocation, when set, refuses revoked tokens, shared with other
+	// instances through Redis (see revocation.go).
+	Revocation *RevocationConfig `yaml:"revocation"`
 }
 
 // TLSConfig names a certificate and key in PEM files.

@@ -29,6 +29,7 @@ type Gateway struct {
 	metrics *metrics
 	state   atomic.Pointer[state]
 	ready   atomic.Bool
+	rev     revocations // the revocation stores (revocation.go)
 }
 
 // state is everything built from one Config.
@@ -37,6 +38,7 @@ type state struct {
 	verifier  *verifier
 	handler   http.Handler
 	transport *http.Transport // to the upstream; nil without one
+	rev       *revStore       // the revocation store; nil without one
 }
 
 // New builds a gateway for cfg, which must have passed Parse or Load.
@@ -50,6 +52,7 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	g.state.Store(st)
+	g.rev.adopt(st.rev)
 	return g, nil
 }
 
@@ -73,6 +76,7 @@ func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 		g.log.Warn("keys not fetched before reload", "error", err)
 	}
 	prev := g.state.Swap(st)
+	g.rev.adopt(st.rev)
 	// Requests in flight keep their connections; idle ones to the old
 	// transport would otherwise linger until their idle timeout.
 	if prev.transport != nil {
@@ -144,6 +148,13 @@ func (g *Gateway) AdminHandler() http.Handler {
 			http.Error(w, "keys not fetched yet", http.StatusServiceUnavailable)
 			return
 		}
+		if fatal, err := g.revocationReady(); fatal {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		} else if err != nil {
+			w.Write([]byte("ready; on_unavailable allow: " + err.Error() + "\n"))
+			return
+		}
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", g.metrics)
@@ -152,7 +163,11 @@ func (g *Gateway) AdminHandler() http.Handler {
 
 // build compiles cfg into a handler.
 func (g *Gateway) build(cfg *Config) (*state, error) {
-	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()) })
+	rc, rs, err := g.revocationChecker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()) }, rc)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +246,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 			main = root
 		}
 	}
-	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport}, nil
+	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport, rev: rs}, nil
 }
 
 // deny answers a request that no route allows: 403, the same for every

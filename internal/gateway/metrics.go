@@ -22,6 +22,7 @@ type metrics struct {
 
 	verify                                  histogram
 	reloads, reloadFailures, upstreamErrors atomic.Uint64
+	rev                                     revocationMetrics // revocation.go
 }
 
 func newMetrics() *metrics {
@@ -97,6 +98,7 @@ func (m *metrics) write(w io.Writer) {
 	} {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", c.name, c.help, c.name, c.name, c.v.Load())
 	}
+	m.rev.write(w)
 }
 
 // label quotes a label value per the exposition format.

@@ -76,7 +76,7 @@ type Options struct {
 type Mirror struct {
 	b       Backend
 	mem     *revocation.Memory
-	mode    Mode
+	mode    atomic.Int32 // a Mode
 	prefix  string
 	resync  time.Duration
 	timeout time.Duration
@@ -100,8 +100,9 @@ type Mirror struct {
 // Start returns a mirror of the layout under opts.Prefix on b and starts
 // its goroutines; Close stops them.
 func Start(b Backend, opts Options) *Mirror {
-	m := &Mirror{b: b, mem: revocation.NewMemory(opts.Memory), mode: opts.OnUnavailable, prefix: opts.Prefix,
+	m := &Mirror{b: b, mem: revocation.NewMemory(opts.Memory), prefix: opts.Prefix,
 		resync: opts.ResyncInterval, timeout: opts.Timeout, observe: opts.Observe, now: opts.Memory.Now}
+	m.mode.Store(int32(opts.OnUnavailable))
 	if m.prefix == "" {
 		m.prefix = DefaultPrefix
 	}
@@ -140,11 +141,14 @@ func (m *Mirror) Check(ctx context.Context, t revocation.Token) error {
 	if m.overflow.Load() {
 		return errOverflow
 	}
-	if m.mode == Deny && !m.up.Load() {
+	if !m.up.Load() && Mode(m.mode.Load()) == Deny {
 		return m.Ready()
 	}
 	return m.mem.Check(ctx, t)
 }
+
+// SetMode changes what Check answers while out of step, at once.
+func (m *Mirror) SetMode(mode Mode) { m.mode.Store(int32(mode)) }
 
 // Ready returns nil when the mirror is in step with Redis, else an error
 // wrapping ErrUnavailable that says why.
@@ -173,6 +177,10 @@ func (m *Mirror) WaitReady(ctx context.Context) error {
 		}
 	}
 }
+
+// Overflow reports whether the store holds more live entries than the
+// local limit: every Check then answers ErrUnavailable, in either mode.
+func (m *Mirror) Overflow() bool { return m.overflow.Load() }
 
 // Len returns the entries held locally.
 func (m *Mirror) Len() int { return m.mem.Len() }
