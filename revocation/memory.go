@@ -9,7 +9,7 @@ import (
 )
 
 // DefaultLimit is the number of live entries a Memory holds when
-// MemoryOptions.Limit is zero: about 150 MB at the measured cost per
+// MemoryOptions.Limit is zero: about 100 MB at the measured cost per
 // entry (docs/BENCHMARKS.md), far more than a pool's sign-outs in a day.
 const DefaultLimit = 1_000_000
 

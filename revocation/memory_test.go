@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -231,4 +232,31 @@ func BenchmarkMemoryCheck(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkMemoryFootprint reports the heap one entry costs, filling a
+// store with 100,000 entries of Cognito-sized values (36-byte UUIDs),
+// spread over the four kinds.
+func BenchmarkMemoryFootprint(b *testing.B) {
+	const n = 100_000
+	var perEntry float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m := NewMemory(MemoryOptions{})
+		now := time.Now()
+		for i := range n {
+			v := fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
+			if err := m.Revoke(context.Background(), Entry{Kind: Kind(1 + i%4), Value: v, At: now}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perEntry = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(perEntry, "B/entry")
+	b.ReportMetric(perEntry*n/1e6, "MB/100k")
 }

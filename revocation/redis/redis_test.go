@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,4 +182,116 @@ func BenchmarkStoreRevoke(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPropagation measures, per revocation, the time from Revoke on
+// one instance to the moment another instance has applied it (the write,
+// its announcement and the subscriber's update), one at a time. It
+// reports the median and the 99th percentile.
+func BenchmarkPropagation(b *testing.B) {
+	srv := redistest.Start(b)
+	ca := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+	cb := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+	defer ca.Close()
+	defer cb.Close()
+	if err := ca.ConfigSet(context.Background(), "appendfsync", "everysec").Err(); err != nil { // measure the network path, not the disk
+		b.Fatal(err)
+	}
+	applied := make(chan struct{}, 1)
+	a, err := redis.New(redis.Options{Client: ca})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	other, err := redis.New(redis.Options{Client: cb, Observe: func(e redis.Event) {
+		if e.Kind == redis.EventApplied {
+			applied <- struct{}{}
+		}
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer other.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.WaitReady(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := other.WaitReady(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var lags []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		start := time.Now()
+		if err := a.Revoke(context.Background(), revocation.Entry{Kind: revocation.JTI, Value: fmt.Sprint("p", i), At: start}); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-applied:
+		case <-time.After(2 * time.Second):
+			b.Fatal("not applied within 2 s")
+		}
+		lags = append(lags, time.Since(start))
+	}
+	slices.Sort(lags)
+	b.ReportMetric(float64(lags[len(lags)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lags[len(lags)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchmarkRedisFootprint reports the Redis memory one entry costs, from
+// used_memory before and after writing 100,000 entries.
+func BenchmarkRedisFootprint(b *testing.B) {
+	const n = 100_000
+	srv := redistest.Start(b)
+	c := goredis.NewClient(&goredis.Options{Addr: srv.Addr, PoolSize: 8})
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.ConfigSet(ctx, "appendfsync", "everysec").Err(); err != nil {
+		b.Fatal(err)
+	}
+	s, err := redis.New(redis.Options{Client: c})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	used := func() float64 {
+		info, err := c.Info(ctx, "memory").Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				return f
+			}
+		}
+		b.Fatal("no used_memory")
+		return 0
+	}
+	var perEntry float64
+	for b.Loop() {
+		c.FlushDB(ctx)
+		before := used()
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				now := time.Now()
+				for i := w; i < n; i += 8 {
+					v := fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
+					if err := s.Revoke(ctx, revocation.Entry{Kind: revocation.Kind(1 + i%4), Value: v, At: now}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		perEntry = (used() - before) / n
+	}
+	b.ReportMetric(perEntry, "B/entry")
+	b.ReportMetric(float64(s.Len()), "local-entries")
 }
