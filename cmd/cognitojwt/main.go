@@ -52,6 +52,7 @@ Usage:
   cognitojwt issuer  [flags]             serve a local Cognito-compatible issuer
   cognitojwt issuer mint [flags]         mint a token with that issuer's keys
   cognitojwt proxy   [flags]             run the auth gateway
+  cognitojwt revoke  [flags]             revoke tokens in the shared Redis store (exit 3: store unavailable)
   cognitojwt version                     print the version
 
 Run "cognitojwt <command> --help" for a command's flags.

@@ -50,17 +50,21 @@ func TestRevocationConfig(t *testing.T) {
 	}
 }
 
+// FuzzRevocationConfig fuzzes the block's validation (the YAML itself is
+// the YAML library's; TestRevocationConfig covers the field names). A
+// block is accepted only valid, with its defaults filled in.
 func FuzzRevocationConfig(f *testing.F) {
-	f.Add("store: redis://127.0.0.1:6379/0")
-	f.Add("{store: 'rediss://u:p@h:1/2', on_unavailable: allow, max_lifetime: 2h}")
-	f.Fuzz(func(t *testing.T, doc string) {
-		var rc RevocationConfig
-		if yaml.Unmarshal([]byte(doc), &rc) != nil || rc.Store == "" {
+	f.Add("redis://127.0.0.1:6379/0", "", "", int64(0), 0, int64(0))
+	f.Add("rediss://u:p@h:1/2", "allow", "p", int64(time.Hour), 10, int64(time.Minute))
+	f.Fuzz(func(t *testing.T, store, mode, prefix string, lifetime int64, limit int, resync int64) {
+		rc := RevocationConfig{Store: store, OnUnavailable: mode, Prefix: prefix, MaxLifetime: Duration(lifetime), Limit: limit, ResyncInterval: Duration(resync)}
+		if rc.validate() != nil {
 			return
 		}
-		// Accepted means valid, with the defaults filled in.
-		if _, err := resp.ParseURL(rc.Store); err != nil || (rc.OnUnavailable != "deny" && rc.OnUnavailable != "allow") || rc.Prefix == "" {
-			t.Fatalf("accepted %q as %+v", doc, rc)
+		if _, err := resp.ParseURL(rc.Store); err != nil || (rc.OnUnavailable != "deny" && rc.OnUnavailable != "allow") || rc.Prefix == "" ||
+			rc.Limit < 0 || strings.ContainsAny(rc.Prefix, " \t\r\n") || (lifetime != 0 && (lifetime < int64(time.Minute) || lifetime > int64(720*time.Hour))) ||
+			(resync != 0 && resync < int64(time.Second)) {
+			t.Fatalf("accepted %+v", rc)
 		}
 	})
 }

@@ -89,6 +89,8 @@ type Mirror struct {
 	overflow  atomic.Bool // more live entries than the local bound: fail closed
 	lastErr   atomic.Pointer[error]
 
+	reloadMu sync.Mutex // one reload at a time, so that journals never interleave
+
 	mu      sync.Mutex         // serialises changes of mem
 	journal []revocation.Entry // entries applied while a reload is under way; nil when none is
 	lastRe  time.Time
@@ -257,6 +259,8 @@ func (m *Mirror) apply(e revocation.Entry) {
 // reload replaces the local set with Redis's. Entries applied while it
 // runs are kept: a reload never undoes a message it raced with.
 func (m *Mirror) reload(ctx context.Context) error {
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
 	m.mu.Lock()
 	m.journal = make([]revocation.Entry, 0)
 	m.mu.Unlock()
