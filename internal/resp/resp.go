@@ -329,8 +329,12 @@ func (cl *Client) Listen(ctx context.Context, channel string, ready func(), mess
 	}
 	lastHeard := time.Now()
 	for {
+		// Wait for the first byte of a reply with a short deadline (idle:
+		// ping), then read the whole reply with a long one, so that a
+		// deadline never falls inside a reply and leaves the stream out
+		// of step.
 		c.nc.SetReadDeadline(time.Now().Add(pingEvery))
-		v, err := c.read()
+		_, err := c.r.Peek(1)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -344,6 +348,14 @@ func (cl *Client) Listen(ctx context.Context, channel string, ready func(), mess
 				return err
 			}
 			continue
+		}
+		if err != nil {
+			return err
+		}
+		c.nc.SetReadDeadline(time.Now().Add(5 * deadAfter))
+		v, err := c.read()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		if err != nil {
 			return err

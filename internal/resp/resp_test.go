@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +158,35 @@ func TestClientAgainstRedis(t *testing.T) {
 	start := time.Now()
 	if err := cl.Listen(ctx, "ch", func() {}, func(string) {}); err == nil || time.Since(start) > 3*time.Second {
 		t.Fatalf("Listen with Redis down = %v after %v", err, time.Since(start))
+	}
+}
+
+// A server that confirms the subscription and then goes silent (a
+// network partition without a reset) is given up within about a second.
+func TestListenSilentServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		bufio.NewReader(c).ReadString('\n')
+		c.Write([]byte("*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"))
+		time.Sleep(5 * time.Second) // reads nothing more, answers nothing
+	}()
+	o, _ := ParseURL("redis://" + l.Addr().String() + "/0")
+	ready := false
+	start := time.Now()
+	err = New(o).Listen(context.Background(), "ch", func() { ready = true }, func(string) {})
+	if !ready || err == nil || !strings.Contains(err.Error(), "answers nothing") {
+		t.Fatalf("ready %v, Listen = %v", ready, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("noticed after %v", d)
 	}
 }
