@@ -37,9 +37,6 @@ type RevocationConfig struct {
 	// Prefix of the Redis names. Default "cognitojwt:revocation", as the
 	// revoke command's --prefix.
 	Prefix string `yaml:"prefix"`
-	// MaxLifetime is the longest a token of the trusted issuers is valid.
-	// Default 24h (Cognito's most).
-	MaxLifetime Duration `yaml:"max_lifetime"`
 	// Limit bounds the entries held in memory. Default 1000000; over it,
 	// every token gets 503 (never a dropped revocation).
 	Limit int `yaml:"limit"`
@@ -47,7 +44,10 @@ type RevocationConfig struct {
 	ResyncInterval Duration `yaml:"resync_interval"`
 }
 
-var revocationFields = map[string]bool{"store": true, "on_unavailable": true, "prefix": true, "max_lifetime": true, "limit": true, "resync_interval": true}
+// There is no max_lifetime: the gateway only reads entries, and every
+// entry carries the expiry its writer gave it (cognitojwt revoke
+// --max-lifetime), which a reader must not shorten.
+var revocationFields = map[string]bool{"store": true, "on_unavailable": true, "prefix": true, "limit": true, "resync_interval": true}
 
 // UnmarshalYAML reads and validates the block, refusing unknown fields (a
 // node's Decode does not inherit the file's KnownFields).
@@ -91,9 +91,6 @@ func (rc *RevocationConfig) validate() error {
 	} else if strings.ContainsAny(rc.Prefix, " \t\r\n") {
 		return fmt.Errorf("prefix %q has white space", rc.Prefix)
 	}
-	if d := time.Duration(rc.MaxLifetime); d != 0 && (d < time.Minute || d > 30*24*time.Hour) {
-		return fmt.Errorf("max_lifetime %v: want 1m to 720h", d)
-	}
 	if rc.Limit < 0 {
 		return fmt.Errorf("limit %d is negative", rc.Limit)
 	}
@@ -113,7 +110,7 @@ func (rc *RevocationConfig) mode() revsync.Mode {
 // key is what a running store is reused for across reloads: everything
 // but on_unavailable, which changes at once.
 func (rc *RevocationConfig) key() string {
-	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d", rc.Store, rc.Prefix, rc.MaxLifetime, rc.Limit, rc.ResyncInterval)
+	return fmt.Sprintf("%s\x00%s\x00%d\x00%d", rc.Store, rc.Prefix, rc.Limit, rc.ResyncInterval)
 }
 
 // revStore is one running mirror of the store.
@@ -162,7 +159,7 @@ func (g *Gateway) revocationChecker(cfg *Config) (revocation.Checker, *revStore,
 		s = &revStore{key: k, cl: cl, m: revsync.Start(cl, revsync.Options{
 			Prefix:         rc.Prefix,
 			OnUnavailable:  rc.mode(),
-			Memory:         revocation.MemoryOptions{Limit: rc.Limit, MaxLifetime: time.Duration(rc.MaxLifetime)},
+			Memory:         revocation.MemoryOptions{Limit: rc.Limit},
 			ResyncInterval: time.Duration(rc.ResyncInterval),
 			Observe:        g.metrics.rev.observe(g.log),
 		})}

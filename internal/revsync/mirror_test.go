@@ -181,3 +181,39 @@ func BenchmarkMirrorCheck(b *testing.B) {
 		}
 	}
 }
+
+// An entry whose announcement was lost (written without a message) is
+// picked up by the periodic reload.
+func TestMirrorPeriodicReload(t *testing.T) {
+	srv := redistest.Start(t)
+	o, _ := resp.ParseURL(srv.URL())
+	cl := resp.New(o)
+	defer cl.Close()
+	m := revsync.Start(cl, revsync.Options{ResyncInterval: 300 * time.Millisecond})
+	defer m.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	e := revocation.Entry{Kind: revocation.JTI, Value: "silent", At: now, Expires: now.Add(time.Hour)}
+	text, _ := e.MarshalText()
+	if _, err := cl.Do(ctx, "ZADD", revsync.SetKey(revsync.DefaultPrefix), fmt.Sprint(e.Expires.UnixMilli()), string(text)); err != nil {
+		t.Fatal(err)
+	}
+	if err := within(2*time.Second, revoked(m, revocation.Token{JTI: "silent"})); err != nil {
+		t.Fatalf("the reload did not pick it up: %v", err)
+	}
+	// An unreadable member is skipped, not fatal.
+	if _, err := cl.Do(ctx, "ZADD", revsync.SetKey(revsync.DefaultPrefix), fmt.Sprint(e.Expires.UnixMilli()), "garbage"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	if err := m.Ready(); err != nil {
+		t.Fatalf("an unreadable member made the mirror unready: %v", err)
+	}
+	if err := revoked(m, revocation.Token{JTI: "silent"})(); err != nil {
+		t.Fatal(err)
+	}
+}
