@@ -12,6 +12,7 @@ import (
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
 	"github.com/cognitojwt/cognitojwt/oidc"
+	"github.com/cognitojwt/cognitojwt/revocation"
 )
 
 // TokenUse is the kind of Cognito token a verifier accepts, matched against
@@ -129,6 +130,16 @@ type Config struct {
 	// the issuer and every Cognito rule have passed. Return an error to
 	// refuse the token; it is returned wrapped, so errors.Is finds it.
 	Check func(ctx context.Context, c *Claims) error
+
+	// Revocation, when not nil, is asked about every token that passed
+	// the signature and every Cognito rule, before Check, on every Verify
+	// (repeat tokens answered from the cache included): by jti,
+	// origin_jti, sub and username. A revoked token is refused with
+	// ErrRevoked (401); a store that cannot answer gives
+	// ErrRevocationUnavailable (503, never 401). Nil means no revocation
+	// check: a token revoked in Cognito verifies until it expires. See
+	// package revocation and docs/REVOCATION.md.
+	Revocation revocation.Checker
 
 	// ErrorClaims, when set, attaches the claims of a token refused after
 	// its signature verified (expired, wrong client, missing group…) to

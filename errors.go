@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/cognitojwt/cognitojwt/oidc"
+	"github.com/cognitojwt/cognitojwt/revocation"
 )
 
 // Errors, matched with errors.Is. Most are found by the lower layers and
@@ -24,6 +25,13 @@ var (
 	ErrMissingScope         = oidc.ErrMissingScope         // none (or not all) of the required scopes
 	ErrMissingGroup         = oidc.ErrMissingGroup         // none (or not all) of the required groups
 	ErrCheckFailed          = oidc.ErrCheckFailed          // Config.Check refused the token
+
+	// ErrRevoked refuses a token that Config.Revocation says was revoked
+	// (sign-out, disabled or deleted user): answer 401 invalid_token.
+	ErrRevoked = revocation.ErrRevoked
+	// ErrRevocationUnavailable means Config.Revocation could not tell
+	// whether the token was revoked: answer 503 with Retry-After.
+	ErrRevocationUnavailable = revocation.ErrUnavailable
 
 	// ErrInvalidTokenUse reports a "token_use" other than the configured
 	// one: an ID token where an access token is required, or the reverse.

@@ -89,6 +89,9 @@ func (p *pool) check(ctx context.Context, oc *oidc.Claims) error {
 	if err := p.rules(c); err != nil {
 		return err
 	}
+	if err := p.revoked(ctx, c); err != nil {
+		return err
+	}
 	if p.cfg.Check != nil {
 		return p.cfg.Check(ctx, c)
 	}

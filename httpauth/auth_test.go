@@ -583,6 +583,7 @@ func TestReasons(t *testing.T) {
 		httpauth.ReasonNotYetValid, httpauth.ReasonInvalidClaims, httpauth.ReasonCheckFailed,
 		httpauth.ReasonInvalidToken, httpauth.ReasonMissingScope, httpauth.ReasonMissingGroup,
 		httpauth.ReasonForbidden, httpauth.ReasonKeysUnavailable, httpauth.ReasonInterrupted,
+		httpauth.ReasonRevoked, httpauth.ReasonRevocationUnavailable,
 	} {
 		d := r.Description()
 		if r.Status() == 0 || d == "" {

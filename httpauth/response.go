@@ -12,6 +12,7 @@ import (
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
 	"github.com/cognitojwt/cognitojwt/oidc"
+	"github.com/cognitojwt/cognitojwt/revocation"
 )
 
 // Reason says why a request was refused, or how it was admitted, in a
@@ -45,6 +46,7 @@ const (
 	ReasonNotYetValid          Reason = "not_yet_valid"         // nbf or iat in the future
 	ReasonInvalidClaims        Reason = "invalid_claims"        // a required claim absent, or of the wrong type
 	ReasonCheckFailed          Reason = "check_failed"          // the verifier's own Check refused it
+	ReasonRevoked              Reason = "revoked"               // the token was revoked (sign-out, disabled user): revocation.ErrRevoked
 	ReasonInvalidToken         Reason = "invalid_token"         // any other verifier error
 
 	// 403 insufficient_scope.
@@ -55,6 +57,8 @@ const (
 	// 503 with Retry-After.
 	ReasonKeysUnavailable Reason = "keys_unavailable" // no usable keys: the JWKS could not be fetched
 	ReasonInterrupted     Reason = "interrupted"      // the request's context ended during verification
+
+	ReasonRevocationUnavailable Reason = "revocation_unavailable" // the revocation store cannot answer: revocation.ErrUnavailable
 )
 
 // reasonInfo is the fixed response of each refusal.
@@ -82,6 +86,7 @@ var reasons = map[Reason]reasonInfo{
 	ReasonNotYetValid:          {http.StatusUnauthorized, "invalid_token", "the access token is not valid yet"},
 	ReasonInvalidClaims:        {http.StatusUnauthorized, "invalid_token", "the access token claims are invalid"},
 	ReasonCheckFailed:          {http.StatusUnauthorized, "invalid_token", "the access token was refused"},
+	ReasonRevoked:              {http.StatusUnauthorized, "invalid_token", "the access token was revoked"},
 	ReasonInvalidToken:         {http.StatusUnauthorized, "invalid_token", "the access token is invalid"},
 
 	ReasonMissingScope: {http.StatusForbidden, "insufficient_scope", "the access token lacks a required scope"},
@@ -90,6 +95,8 @@ var reasons = map[Reason]reasonInfo{
 
 	ReasonKeysUnavailable: {http.StatusServiceUnavailable, "", "the token signing keys are unavailable: try again later"},
 	ReasonInterrupted:     {http.StatusServiceUnavailable, "", "the access token could not be verified in time: try again later"},
+
+	ReasonRevocationUnavailable: {http.StatusServiceUnavailable, "", "the token revocation list is unavailable: try again later"},
 }
 
 // Status returns the HTTP status of a refusal for this reason, or 0 for
@@ -152,6 +159,10 @@ func classify(err error) Reason {
 	switch {
 	case errors.Is(err, jwks.ErrKeysUnavailable):
 		return ReasonKeysUnavailable
+	case errors.Is(err, revocation.ErrUnavailable):
+		return ReasonRevocationUnavailable
+	case errors.Is(err, revocation.ErrRevoked):
+		return ReasonRevoked
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return ReasonInterrupted
 	case errors.Is(err, oidc.ErrMissingScope):

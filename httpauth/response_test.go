@@ -9,6 +9,7 @@ import (
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
 	"github.com/cognitojwt/cognitojwt/oidc"
+	"github.com/cognitojwt/cognitojwt/revocation"
 )
 
 // Every sentinel of the verifiers maps to its reason, however wrapped.
@@ -40,6 +41,9 @@ func TestClassify(t *testing.T) {
 		{ve("custom", oidc.ErrInvalidClaim), ReasonInvalidClaims},
 		{ve("custom", errors.New("other")), ReasonInvalidToken},
 		{errors.New("database down"), ReasonInvalidToken},
+		{fmt.Errorf("%w (origin_jti)", revocation.ErrRevoked), ReasonRevoked},
+		{fmt.Errorf("%w: dial tcp: connection refused", revocation.ErrUnavailable), ReasonRevocationUnavailable},
+		{ve("", errors.Join(oidc.ErrCheckFailed, revocation.ErrRevoked)), ReasonRevoked},
 	} {
 		if got := classify(tc.err); got != tc.want {
 			t.Errorf("classify(%v) = %s, want %s", tc.err, got, tc.want)

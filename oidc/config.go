@@ -10,6 +10,7 @@ import (
 
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
+	"github.com/cognitojwt/cognitojwt/revocation"
 )
 
 // DefaultLeeway is the clock skew allowed on exp, nbf and iat when
@@ -130,6 +131,13 @@ type Config struct {
 	// ErrCheckFailed and the error itself, unless it is already a
 	// *ValidationError, which is returned as it is.
 	Check func(ctx context.Context, c *Claims) error
+
+	// Revocation, when not nil, is asked about every token that passed
+	// the signature and every rule above, before Check, on every Verify
+	// (cache hits included). Its refusal (ErrRevoked) and its outage
+	// (ErrRevocationUnavailable: answer 503) are returned as they are.
+	// Nil means no revocation check. See package revocation.
+	Revocation revocation.Checker
 
 	// ErrorClaims attaches the claims of a token that failed a rule after
 	// its signature verified to the *ValidationError. Off by default.

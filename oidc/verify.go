@@ -228,9 +228,15 @@ func (r *rules) apply(ctx context.Context, tok *jws.Token) (*Claims, error) {
 	if err := r.check(c); err != nil {
 		return nil, r.refuse(err, c)
 	}
+	if err := r.revoked(ctx, c); err != nil {
+		return nil, err
+	}
 	if r.cfg.Check != nil {
 		if err := r.cfg.Check(ctx, c); err != nil {
 			var ve *ValidationError
+			if isRevocation(err) {
+				return nil, err // a Check that asks a revocation.Checker (as cognitojwt's does) speaks for it
+			}
 			if !errors.As(err, &ve) {
 				ve = &ValidationError{Err: &checkError{err}}
 			}

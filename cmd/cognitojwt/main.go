@@ -64,6 +64,7 @@ Usage:
   cognitojwt issuer  [flags]             serve a local Cognito-compatible issuer
   cognitojwt issuer mint [flags]         mint a token with that issuer's keys
   cognitojwt proxy   [flags]             run the auth gateway
+  cognitojwt revoke  [flags]             revoke tokens in the shared Redis store (exit 3: store unavailable)
   cognitojwt version                     print the version
 
 Run "cognitojwt <command> --help" for a command's flags (all in docs/CLI.md).
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdIssuer(ctx, rest, stdout, stderr)
 	case "proxy":
 		err = cmdProxy(ctx, rest, stdout, stderr)
+	case "revoke": // exit 3 when the store is unavailable: revoke.go maps its own codes
+		return cmdRevoke(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		err = cmdVersion(rest, stdout, stderr)
 	case "help", "--help", "-help", "-h":

@@ -105,6 +105,9 @@ type Config struct {
 	HeaderEncoding string `yaml:"header_encoding"`
 	// Limits bound slow and many clients.
 	Limits Limits `yaml:"limits"`
+	// Revocation, when set, refuses revoked tokens, shared with other
+	// instances through Redis (see revocation.go).
+	Revocation *RevocationConfig `yaml:"revocation"`
 
 	// lines are the YAML lines of keys, for errors found after decoding.
 	lines *yaml.Node

@@ -30,6 +30,7 @@ type Gateway struct {
 	metrics  *metrics
 	state    atomic.Pointer[state]
 	inFlight chan struct{} // a slot per request served; nil: no cap
+	rev      revocations   // the revocation stores (revocation.go)
 }
 
 // state is everything built from one Config.
@@ -42,6 +43,7 @@ type state struct {
 	// /readyz answers for the configuration that serves, never for one
 	// that was replaced.
 	ready atomic.Bool
+	rev   *revStore // the revocation store; nil without one
 }
 
 // New builds a gateway for cfg, which must have passed Parse or Load.
@@ -58,6 +60,7 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	g.state.Store(st)
+	g.rev.adopt(st.rev)
 	return g, nil
 }
 
@@ -87,6 +90,7 @@ func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 	}
 	st.ready.Store(true)
 	prev := g.state.Swap(st)
+	g.rev.adopt(st.rev)
 	// Requests in flight keep their connections; idle ones to the old
 	// transport would otherwise linger until their idle timeout.
 	if prev.transport != nil {
@@ -158,6 +162,13 @@ func (g *Gateway) AdminHandler() http.Handler {
 			http.Error(w, "keys not fetched yet", http.StatusServiceUnavailable)
 			return
 		}
+		if fatal, err := g.revocationReady(); fatal {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		} else if err != nil {
+			w.Write([]byte("ready; on_unavailable allow: " + err.Error() + "\n"))
+			return
+		}
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", g.metrics)
@@ -166,7 +177,11 @@ func (g *Gateway) AdminHandler() http.Handler {
 
 // build compiles cfg into a handler.
 func (g *Gateway) build(cfg *Config) (*state, error) {
-	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()); g.logKeyEvent(e) })
+	rc, rs, err := g.revocationChecker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()); g.logKeyEvent(e) }, rc)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +287,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 	if cfg.ExtAuthzPrefix != "" {
 		main = withExtAuthz(main, cfg.ExtAuthzPrefix, dispatch(authRoutes), overrides, g.badRequest, append(slices.Clip(ident.names), ident.whole))
 	}
-	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport}, nil
+	return &state{cfg: cfg, verifier: v, handler: g.accessLog(main), transport: transport, rev: rs}, nil
 }
 
 // badRequest answers a request that is not in canonical form: 400, with

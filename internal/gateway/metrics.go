@@ -37,6 +37,8 @@ type metrics struct {
 	duration *prometheus.HistogramVec // route, outcome
 	upstream prometheus.Histogram
 	inFlight prometheus.Gauge
+
+	rev revocationMetrics // revocation.go
 }
 
 // latencyBuckets span a cached verification (tens of µs) to a slow
@@ -210,6 +212,7 @@ func (m *metrics) writeOwn(w io.Writer) {
 	} {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", c.name, c.help, c.name, c.name, c.v.Load())
 	}
+	m.rev.write(w)
 }
 
 // label quotes a label value per the exposition format.

@@ -10,6 +10,7 @@ import (
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
 	"github.com/cognitojwt/cognitojwt/oidc"
+	"github.com/cognitojwt/cognitojwt/revocation"
 )
 
 // identity is a verified token's claims, from a Cognito pool or another
@@ -30,13 +31,14 @@ type verifier struct {
 	issuers *oidc.Verifier       // nil when no issuer is configured
 }
 
-func newVerifier(cfg *Config, onEvent func(jwks.Event)) (*verifier, error) {
+func newVerifier(cfg *Config, onEvent func(jwks.Event), rev revocation.Checker) (*verifier, error) {
 	v := &verifier{}
 	if len(cfg.Pools) > 0 {
 		cfgs := make([]cognitojwt.Config, len(cfg.Pools))
 		for i, p := range cfg.Pools {
 			cfgs[i] = p.cognito()
 			cfgs[i].KeyOptions.OnEvent = onEvent
+			cfgs[i].Revocation = rev
 		}
 		pv, err := cognitojwt.NewMulti(cfgs)
 		if err != nil {
@@ -49,6 +51,7 @@ func newVerifier(cfg *Config, onEvent func(jwks.Event)) (*verifier, error) {
 		for i, is := range cfg.Issuers {
 			cfgs[i] = is.oidc()
 			cfgs[i].KeyOptions.OnEvent = onEvent
+			cfgs[i].Revocation = rev
 		}
 		iv, err := oidc.NewMulti(cfgs)
 		if err != nil {
