@@ -129,7 +129,7 @@ func TestCaddyForwardAuth(t *testing.T) {
 	t.Run("200 in a group", func(t *testing.T) {
 		r := get(t, c, base+"/admin/users", admin)
 		wantStatus(t, r, http.StatusOK)
-		wantHeader(t, r.echo(t).Header, "X-Auth-Groups", "admin")
+		wantHeader(t, r.echo(t).Header, "X-Auth-Groups", `"admin"`) // an RFC 8941 list of one string (header_encoding: structured)
 	})
 	t.Run("anonymous route: no identity reaches the app", func(t *testing.T) {
 		r := do(t, c, http.MethodGet, base+"/public/x", "", spoofed(), nil)
