@@ -30,8 +30,14 @@ type Claims struct {
 	// default; "cognito:groups" for Cognito), a string or an array.
 	Groups []string
 
-	token *jws.Token
+	token     *jws.Token
+	derived   any   // what Config.Derive made of these claims
+	deriveErr error // what Config.Derive refused them with
 }
+
+// Derived returns what [Config.Derive] built from these claims, or nil
+// when the config has no Derive.
+func (c *Claims) Derived() any { return c.derived }
 
 // Raw returns a copy of the token's claims JSON.
 func (c *Claims) Raw() []byte { return c.token.Claims.Raw() }
@@ -58,10 +64,11 @@ func (c *Claims) HasScope(s string) bool { return slices.Contains(c.Scopes, s) }
 // InGroup reports whether the token lists group g, compared exactly.
 func (c *Claims) InGroup(g string) bool { return slices.Contains(c.Groups, g) }
 
-// newClaims types the claims of tok; groupsClaim names the groups claim.
-func newClaims(tok *jws.Token, groupsClaim string) (*Claims, error) {
+// typeClaims types the claims of tok into c; groupsClaim names the groups
+// claim.
+func typeClaims(c *Claims, tok *jws.Token, groupsClaim string) error {
 	tc := &tok.Claims
-	c := &Claims{
+	*c = Claims{
 		Issuer:    tc.Issuer,
 		Subject:   tc.Subject,
 		Audience:  tc.Audience,
@@ -74,7 +81,7 @@ func newClaims(tok *jws.Token, groupsClaim string) (*Claims, error) {
 	if v, ok := tc.Get("scope"); ok {
 		s, err := v.AsString()
 		if err != nil {
-			return nil, &ValidationError{Claim: "scope", Expected: "a space-separated string", Found: v.Kind().String(), Err: ErrInvalidClaim}
+			return &ValidationError{Claim: "scope", Expected: "a space-separated string", Found: v.Kind().String(), Err: ErrInvalidClaim}
 		}
 		c.Scopes = strings.Fields(s)
 	} else if v, ok := tc.Get("scp"); ok {
@@ -87,17 +94,17 @@ func newClaims(tok *jws.Token, groupsClaim string) (*Claims, error) {
 			c.Scopes, err = v.AsStrings()
 		}
 		if err != nil {
-			return nil, &ValidationError{Claim: "scp", Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
+			return &ValidationError{Claim: "scp", Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
 		}
 	}
 	if groupsClaim != "" {
 		if v, ok := tc.Get(groupsClaim); ok {
 			g, err := v.AsStrings()
 			if err != nil {
-				return nil, &ValidationError{Claim: groupsClaim, Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
+				return &ValidationError{Claim: groupsClaim, Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
 			}
 			c.Groups = g
 		}
 	}
-	return c, nil
+	return nil
 }
