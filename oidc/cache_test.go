@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -359,4 +360,39 @@ func (c *tokenCache) count() int {
 		}
 	}
 	return n
+}
+
+// What an entry costs, measured on the heap: Cognito-shaped RS256 tokens
+// (about 1.1 KB), with a Derive that keeps a value the size of
+// cognitojwt.Claims (336 bytes). entrySize, which the byte bound adds up,
+// must not under-count it.
+func TestCacheEntryMemory(t *testing.T) {
+	const n = 1024
+	toks := mintedTokens(t, jws.RS256, n)
+	v := mustNew(t, Config{
+		Issuer: cacheIssuer, AllowAnyAudience: true, Keys: cacheKeys(t),
+		CacheSize: n, GroupsClaim: "cognito:groups",
+		Now:    func() time.Time { return t0 },
+		Derive: func(*Claims) (any, error) { return new([336]byte), nil },
+	})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, tok := range toks {
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := (int(after.HeapAlloc) - int(before.HeapAlloc)) / n
+	est := entrySize(toks[0])
+	t.Logf("token %d bytes: %d bytes per entry measured, %d estimated (entrySize)", len(toks[0]), per, est)
+	if v.cache.entries != n {
+		t.Fatalf("%d entries cached, want %d", v.cache.entries, n)
+	}
+	if per > est {
+		t.Errorf("an entry costs %d bytes, entrySize says %d: the byte bound would be exceeded", per, est)
+	}
+	runtime.KeepAlive(v)
 }

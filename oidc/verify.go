@@ -211,6 +211,11 @@ func (v *Verifier) verifyAgain(ctx context.Context, token string) (*Claims, erro
 // signature, types the claims for each rule set of the issuer, and caches
 // the result when every rule set could type them.
 func (v *Verifier) verifyToken(ctx context.Context, token string) (*cacheEntry, error) {
+	if v.cache != nil && len(token) <= v.maxSize() {
+		// The parsed token points into its text: a cached one must own
+		// it, not keep the caller's (a whole request header, say) alive.
+		token = strings.Clone(token)
+	}
 	tok, err := v.parser.Parse(token)
 	if err != nil {
 		return nil, err
@@ -234,13 +239,20 @@ func (v *Verifier) verifyToken(ctx context.Context, token string) (*cacheEntry, 
 	ok := e.typeClaims()
 	if v.cache != nil && ok {
 		if now := iss.rules[0].now(); now.Before(e.exp) {
-			e.token = strings.Clone(token)
+			e.token = token
 			e.hash = v.cache.hash(token)
 			e.size = entrySize(token)
 			v.cache.put(e, now)
 		}
 	}
 	return e, nil
+}
+
+func (v *Verifier) maxSize() int {
+	if v.parser.MaxSize > 0 {
+		return v.parser.MaxSize
+	}
+	return jws.DefaultMaxTokenSize
 }
 
 // typeClaims types the token's claims for each rule set of its issuer,

@@ -69,6 +69,13 @@ type Config struct {
 	Timeouts Timeouts `yaml:"timeouts"`
 	// MaxHeaderBytes bounds request headers. Default 64 KiB.
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
+
+	// CacheSize is the number of verified tokens remembered, so that a
+	// repeated token skips the parse and the signature (every rule still
+	// runs on each request), for the pools and for the issuers each; see
+	// oidc.Config.CacheSize. Zero means oidc.DefaultCacheSize; negative
+	// turns the cache off.
+	CacheSize int `yaml:"cache_size"`
 }
 
 // TLSConfig names a certificate and key in PEM files.

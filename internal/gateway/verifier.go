@@ -37,6 +37,7 @@ func newVerifier(cfg *Config, onEvent func(jwks.Event)) (*verifier, error) {
 		for i, p := range cfg.Pools {
 			cfgs[i] = p.cognito()
 			cfgs[i].KeyOptions.OnEvent = onEvent
+			cfgs[i].CacheSize = cfg.CacheSize
 		}
 		pv, err := cognitojwt.NewMulti(cfgs)
 		if err != nil {
@@ -49,6 +50,7 @@ func newVerifier(cfg *Config, onEvent func(jwks.Event)) (*verifier, error) {
 		for i, is := range cfg.Issuers {
 			cfgs[i] = is.oidc()
 			cfgs[i].KeyOptions.OnEvent = onEvent
+			cfgs[i].CacheSize = cfg.CacheSize
 		}
 		iv, err := oidc.NewMulti(cfgs)
 		if err != nil {
