@@ -76,6 +76,13 @@ type Config struct {
 	// oidc.Config.CacheSize. Zero means oidc.DefaultCacheSize; negative
 	// turns the cache off.
 	CacheSize int `yaml:"cache_size"`
+
+	// Pprof serves Go's profiler (net/http/pprof) under /debug/pprof/ on
+	// the admin listener, for profiling the gateway under load. Off by
+	// default: profiles show memory contents such as tokens, and a CPU
+	// profile costs CPU, so never expose it beyond the admin network. It
+	// cannot change on reload.
+	Pprof bool `yaml:"pprof"`
 }
 
 // TLSConfig names a certificate and key in PEM files.
