@@ -36,6 +36,7 @@ const (
 	nameGolangJWT = "golang-jwt-keyfunc"
 	nameJWX       = "jwx"
 	nameGoOIDC    = "go-oidc"
+	nameFloor     = "floor" // the signature alone: sha256 + crypto/rsa
 )
 
 // leeway is the clock skew every peer that has a setting for it allows:
