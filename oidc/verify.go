@@ -169,34 +169,25 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 			return nil, err
 		}
 	}
+	return v.applyRules(ctx, token, e, cached)
+}
+
+// applyRules runs the rules of e's issuer, config by config, each with its
+// clock read once, and returns the claims of the first config satisfied.
+func (v *Verifier) applyRules(ctx context.Context, token string, e *cacheEntry, cached bool) (*Claims, error) {
 	var first error
 	for i, r := range e.iss.rules {
 		now := r.now()
 		if i == 0 && cached && !now.Before(e.exp) {
 			// Never served from the cache at or after exp: verify it
 			// again, and let the rules decide (leeway included).
-			return v.verifyAgain(ctx, token)
+			again, err := v.verifyToken(ctx, token)
+			if err != nil {
+				return nil, err
+			}
+			return v.applyRules(ctx, token, again, false)
 		}
 		c, err := r.apply(ctx, e.claims[i], e.errs[i], now)
-		if err == nil {
-			return c, nil
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	return nil, first
-}
-
-// verifyAgain is Verify without the cache.
-func (v *Verifier) verifyAgain(ctx context.Context, token string) (*Claims, error) {
-	e, err := v.verifyToken(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	var first error
-	for i, r := range e.iss.rules {
-		c, err := r.apply(ctx, e.claims[i], e.errs[i], r.now())
 		if err == nil {
 			return c, nil
 		}
