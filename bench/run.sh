@@ -3,7 +3,7 @@
 # of one sample per benchmark, so that every library is measured within
 # seconds of the others in each round and load from other work on the
 # machine hits all of them alike; then benchstat, libraries side by side
-# (-col /lib), ratios against lib=cognitojwt (the first column).
+# (-col /lib), ratios against lib=floor (the first column: the signature alone).
 # Output: $OUT (raw benchmark lines; bench.txt.tmp here by default, which
 # git ignores: a shared /tmp path can be overwritten by another run on the
 # same machine) and RESULTS.txt (benchstat).
