@@ -168,7 +168,7 @@ func (c *tokenCache) put(e *cacheEntry, now time.Time) {
 	c.entries++
 	c.bytes += e.size
 	for c.entries > c.maxEntries || c.bytes > c.maxBytes {
-		if !c.evict(e) {
+		if !c.evict(e, now) {
 			break
 		}
 	}
@@ -180,11 +180,11 @@ func (c *tokenCache) drop(slot *atomic.Pointer[cacheEntry], e *cacheEntry) {
 	c.bytes -= e.size
 }
 
-// evict removes one entry other than keep: the first not used since the
-// hand last passed it, clearing the used bits it passes. Two turns of the
-// hand find one unless keep is the only entry; it reports whether it
-// removed one.
-func (c *tokenCache) evict(keep *cacheEntry) bool {
+// evict removes one entry other than keep: the first expired or not used
+// since the hand last passed it, clearing the used bits it passes. Two
+// turns of the hand find one unless keep is the only entry; it reports
+// whether it removed one.
+func (c *tokenCache) evict(keep *cacheEntry, now time.Time) bool {
 	for range 2*len(c.slots) + 1 {
 		i := c.hand
 		c.hand++
@@ -195,7 +195,7 @@ func (c *tokenCache) evict(keep *cacheEntry) bool {
 		if e == nil || e == keep {
 			continue
 		}
-		if e.used.Load() {
+		if e.used.Load() && now.Before(e.exp) {
 			e.used.Store(false)
 			continue
 		}

@@ -252,26 +252,54 @@ func TestCacheBounds(t *testing.T) {
 		}
 	})
 	t.Run("expired first", func(t *testing.T) {
-		c := newTokenCache(8) // two buckets of 8 slots
-		toks := fakeTokens(jws.ES256, 16)
-		for _, tok := range toks[:8] {
+		// Sixteen tokens of one bucket: eight that expire, filling the
+		// cache, then eight live ones, which must all find room.
+		c := newTokenCache(8)
+		var same []string
+		for _, tok := range fakeTokens(jws.ES256, 400) {
+			if c.hash(tok)&c.mask == 0 {
+				same = append(same, tok)
+			}
+		}
+		if len(same) < 16 {
+			t.Fatalf("only %d of 400 tokens in bucket 0", len(same))
+		}
+		for _, tok := range same[:8] {
 			c.put(&cacheEntry{token: tok, hash: c.hash(tok), exp: t0.Add(time.Minute), size: entrySize(tok)}, t0)
 		}
+		if c.entries != 8 {
+			t.Fatalf("%d entries, want 8", c.entries)
+		}
 		later := t0.Add(2 * time.Minute)
-		for _, tok := range toks[8:16] {
+		for _, tok := range same[8:16] {
 			c.put(&cacheEntry{token: tok, hash: c.hash(tok), exp: later.Add(time.Hour), size: entrySize(tok)}, later)
 		}
-		// Every new token fit: the expired ones went first, so every
-		// new one is there.
-		for _, tok := range toks[8:16] {
+		for _, tok := range same[8:16] {
 			if c.get(tok) == nil {
-				t.Fatal("a live token was evicted while expired ones were cached")
+				t.Fatal("a live token was refused room while expired ones were cached")
 			}
 		}
-		for _, tok := range toks[:8] {
-			if c.get(tok) != nil && c.entries > 8 {
-				t.Fatal("more entries than the bound")
+		for _, tok := range same[:8] {
+			if c.get(tok) != nil {
+				t.Fatal("an expired token outlived the live ones that replaced it")
 			}
+		}
+	})
+	t.Run("the hand drops expired entries first", func(t *testing.T) {
+		// A full cache of expired entries that were all used: the next
+		// insertion evicts an expired one, never a live one.
+		c := newTokenCache(8)
+		toks := fakeTokens(jws.EdDSA, 9)
+		for _, tok := range toks[:7] {
+			c.put(&cacheEntry{token: tok, hash: c.hash(tok), exp: t0.Add(time.Minute), size: entrySize(tok)}, t0)
+			c.get(tok)
+		}
+		live := toks[7]
+		c.put(&cacheEntry{token: live, hash: c.hash(live), exp: t0.Add(time.Hour), size: entrySize(live)}, t0)
+		c.get(live)
+		c.put(&cacheEntry{token: toks[8], hash: c.hash(toks[8]), exp: t0.Add(time.Hour), size: entrySize(toks[8])}, t0.Add(2*time.Minute))
+		if c.get(live) == nil || c.get(toks[8]) == nil || c.entries > 8 {
+			t.Fatalf("live entries evicted or bound broken: %d entries", c.entries)
 		}
 	})
 }
