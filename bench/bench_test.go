@@ -26,11 +26,15 @@ import (
 // the repeated token hits the verified-token cache (the signature is
 // skipped, every claim rule still runs); no peer has such a cache.
 //
+// lib=aws-jwt-verify-sync is aws-jwt-verify's verifySync in Node (see
+// benchAWSJWTVerify), when node and its node_modules are there.
+//
 // lib=floor is the signature alone, what every verifier must pay:
 // sha256 of the signing input and crypto/rsa.VerifyPKCS1v15 with the
 // parsed public key, the token split and decoded before the timer starts.
 func BenchmarkVerifyAccessToken(b *testing.B) {
 	b.Run("lib="+nameFloor, benchFloor)
+	b.Run("lib="+nameAWSJWTVerify, benchAWSJWTVerify)
 	for _, p := range fix.peers {
 		b.Run("lib="+p.name, func(b *testing.B) {
 			ctx := context.Background()

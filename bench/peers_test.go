@@ -37,6 +37,8 @@ const (
 	nameJWX       = "jwx"
 	nameGoOIDC    = "go-oidc"
 	nameFloor     = "floor" // the signature alone: sha256 + crypto/rsa
+
+	nameAWSJWTVerify = "aws-jwt-verify-sync" // Node, verifySync; see node_test.go
 )
 
 // leeway is the clock skew every peer that has a setting for it allows:

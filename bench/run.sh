@@ -14,6 +14,11 @@ BENCHTIME=${BENCHTIME:-500ms}
 OUT=${OUT:-bench.txt.tmp}
 BIN=$(mktemp "${TMPDIR:-/tmp}/cognitojwt-bench.XXXXXX")
 trap 'rm -f "$BIN"' EXIT
+# aws-jwt-verify (lib=aws-jwt-verify-sync) needs Node and the pinned
+# package; without them that row is skipped.
+if command -v npm >/dev/null && [ ! -d node/node_modules/aws-jwt-verify ]; then
+	(cd node && npm ci --no-audit --no-fund) || echo "run.sh: npm ci failed; aws-jwt-verify skipped" >&2
+fi
 go test -c -o "$BIN" .
 : >"$OUT"
 i=1
