@@ -65,4 +65,3 @@ func writeNodeFixture(path string) error {
 	}
 	return os.WriteFile(path, doc, 0o600)
 }
-
