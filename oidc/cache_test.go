@@ -304,6 +304,15 @@ func TestCacheBounds(t *testing.T) {
 	})
 }
 
+// The largest cache allowed is accepted (the control of the limit in
+// TestConfigErrors); its table is allocated only here, so it is not built.
+func TestCacheSizeLimit(t *testing.T) {
+	cfg := Config{Issuer: cacheIssuer, AllowAnyAudience: true, Keys: cacheKeys(t), CacheSize: maxCacheSize}
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("CacheSize at the limit refused: %v", err)
+	}
+}
+
 // A cached token is not served at or after its exp even within the leeway:
 // it is verified again (and accepted, within the leeway, by the rules).
 func TestCacheNotServedPastExp(t *testing.T) {

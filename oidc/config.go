@@ -25,6 +25,9 @@ const DefaultLeeway = 5 * time.Second
 // (30 to 60 µs), so raise it for more active users when memory allows.
 const DefaultCacheSize = 4096
 
+// maxCacheSize bounds Config.CacheSize: 16 Mi entries, a 512 MiB table.
+const maxCacheSize = 1 << 24
+
 // KeySource looks up the key for a token's kid and alg; the key must fit
 // alg (see jwks.Key.Fits). *jwks.Remote satisfies it, and [StaticKeys]
 // adapts a *jwks.Set.
@@ -141,8 +144,10 @@ type Config struct {
 	// the issuer's key set). An entry is never served at or after its
 	// token's exp. The cache is also bounded by bytes, at 6 KiB per entry
 	// on average, which only tokens of over 3 KB reach. Zero means
-	// DefaultCacheSize; negative turns the cache off. With several
-	// configs the largest value wins.
+	// DefaultCacheSize; negative turns the cache off; over 16,777,216 is
+	// a configuration error (the cache's table, 32 bytes per entry of
+	// the bound, is allocated up front). With several configs the
+	// largest value wins.
 	CacheSize int
 
 	// MaxTokenSize is the largest token accepted, in bytes. Zero means
@@ -179,6 +184,9 @@ func (c *Config) validate() error {
 		if !a.Supported() {
 			return fmt.Errorf("oidc: algorithm %q is not supported", clip(string(a)))
 		}
+	}
+	if c.CacheSize > maxCacheSize {
+		return fmt.Errorf("oidc: CacheSize %d is over the limit of %d", c.CacheSize, maxCacheSize)
 	}
 	if c.Algorithms != nil && len(c.Algorithms) == 0 {
 		return fmt.Errorf("oidc: Algorithms is empty but not nil: nil means every supported algorithm")

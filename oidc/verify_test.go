@@ -442,6 +442,7 @@ func TestConfigErrors(t *testing.T) {
 		{"empty scopes", func(c *Config) { c.Scopes = []string{} }},
 		{"empty groups", func(c *Config) { c.Groups = []string{} }},
 		{"empty scope name", func(c *Config) { c.Scopes = []string{""} }},
+		{"cache over the limit", func(c *Config) { c.CacheSize = maxCacheSize + 1 }},
 	}
 	if _, err := New(good); err != nil {
 		t.Fatalf("good config refused: %v", err)
