@@ -13,7 +13,9 @@ import (
 // HasScope, InGroup, Get, Raw and Decode (for custom claims such as
 // "custom:tenant" or those a pre-token-generation trigger adds), Header
 // (the protected header: typ, kid, alg) and Key (the key that verified
-// the token). A Claims value must not be modified.
+// the token). A Claims value must not be modified: the verified-token
+// cache hands the same value to every call that verifies the same token,
+// so it is shared, read-only, and safe to read from many goroutines.
 //
 // Each typed field has one meaning, whatever else a customized token
 // carries: Scopes are the "scope" of an access token, split on U+0020

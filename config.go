@@ -87,7 +87,8 @@ type Config struct {
 	// CacheSize is the number of verified tokens remembered, so that a
 	// repeated token skips the signature (exp, nbf and every rule are
 	// still checked on each call). Zero means DefaultCacheSize; negative
-	// disables the cache. With NewMulti the largest value wins.
+	// disables the cache; over 16,777,216 is refused (see
+	// oidc.Config.CacheSize). With NewMulti the largest value wins.
 	CacheSize int
 
 	// Issuer overrides the issuer derived from UserPoolID, for emulators

@@ -74,6 +74,7 @@ func (p *pool) oidcConfig(issuer string) oidc.Config {
 		CacheSize:         c.CacheSize,
 		MaxTokenSize:      c.MaxTokenSize,
 		Now:               c.Now,
+		Derive:            derive,
 		Check:             p.check,
 	}
 }
@@ -82,7 +83,7 @@ func (p *pool) oidcConfig(issuer string) oidc.Config {
 // are not *ValidationError are wrapped by package oidc with
 // ErrCheckFailed, so the user's Check error stays matchable.
 func (p *pool) check(ctx context.Context, oc *oidc.Claims) error {
-	c, err := newClaims(oc)
+	c, err := cognitoClaims(oc)
 	if err != nil {
 		return err
 	}
@@ -193,6 +194,18 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, userError(err)
 	}
-	// The rules already read these claims once and accepted them.
-	return newClaims(oc)
+	return cognitoClaims(oc)
+}
+
+// derive types the Cognito claims once per verified token: package oidc
+// keeps the result with the token in its cache, so a repeated token is
+// not typed again.
+func derive(oc *oidc.Claims) (any, error) { return newClaims(oc) }
+
+// cognitoClaims returns the Cognito claims derive built for oc.
+func cognitoClaims(oc *oidc.Claims) (*Claims, error) {
+	if c, ok := oc.Derived().(*Claims); ok {
+		return c, nil
+	}
+	return newClaims(oc) // not reached: every config sets Derive
 }

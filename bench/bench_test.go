@@ -2,6 +2,11 @@ package bench
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
 	"testing"
 
 	golangjwt "github.com/golang-jwt/jwt/v5"
@@ -20,7 +25,16 @@ import (
 // comparison. lib=cognitojwt-cached is the default configuration, where
 // the repeated token hits the verified-token cache (the signature is
 // skipped, every claim rule still runs); no peer has such a cache.
+//
+// lib=aws-jwt-verify-sync is aws-jwt-verify's verifySync in Node (see
+// benchAWSJWTVerify), when node and its node_modules are there.
+//
+// lib=floor is the signature alone, what every verifier must pay:
+// sha256 of the signing input and crypto/rsa.VerifyPKCS1v15 with the
+// parsed public key, the token split and decoded before the timer starts.
 func BenchmarkVerifyAccessToken(b *testing.B) {
+	b.Run("lib="+nameFloor, benchFloor)
+	b.Run("lib="+nameAWSJWTVerify, benchAWSJWTVerify)
 	for _, p := range fix.peers {
 		b.Run("lib="+p.name, func(b *testing.B) {
 			ctx := context.Background()
@@ -38,6 +52,20 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 // BenchmarkVerifyParallel is BenchmarkVerifyAccessToken from GOMAXPROCS
 // goroutines sharing one verifier, as an HTTP server does.
 func BenchmarkVerifyParallel(b *testing.B) {
+	b.Run("lib="+nameFloor, func(b *testing.B) {
+		in, sig := floorInput(b)
+		pub := &fix.key.PublicKey
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				sum := sha256.Sum256(in)
+				if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 	for _, p := range fix.peers {
 		b.Run("lib="+p.name, func(b *testing.B) {
 			token := fix.token
@@ -53,6 +81,28 @@ func BenchmarkVerifyParallel(b *testing.B) {
 			})
 		})
 	}
+}
+
+func benchFloor(b *testing.B) {
+	in, sig := floorInput(b)
+	pub := &fix.key.PublicKey
+	b.ReportAllocs()
+	for b.Loop() {
+		sum := sha256.Sum256(in)
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// floorInput is the fixture token's signing input and decoded signature.
+func floorInput(b *testing.B) (in, sig []byte) {
+	i := strings.LastIndexByte(fix.token, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(fix.token[i+1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []byte(fix.token[:i]), sig
 }
 
 // BenchmarkParseOnly decodes the token without verifying it, with each

@@ -36,6 +36,9 @@ const (
 	nameGolangJWT = "golang-jwt-keyfunc"
 	nameJWX       = "jwx"
 	nameGoOIDC    = "go-oidc"
+	nameFloor     = "floor" // the signature alone: sha256 + crypto/rsa
+
+	nameAWSJWTVerify = "aws-jwt-verify-sync" // Node, verifySync; see node_test.go
 )
 
 // leeway is the clock skew every peer that has a setting for it allows:

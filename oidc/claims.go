@@ -32,8 +32,14 @@ type Claims struct {
 	// default; "cognito:groups" for Cognito), a string or an array.
 	Groups []string
 
-	token *jws.Token
+	token     *jws.Token
+	derived   any   // what Config.Derive made of these claims
+	deriveErr error // what Config.Derive refused them with
 }
+
+// Derived returns what [Config.Derive] built from these claims, or nil
+// when the config has no Derive.
+func (c *Claims) Derived() any { return c.derived }
 
 // Raw returns a copy of the token's claims JSON.
 func (c *Claims) Raw() []byte { return c.token.Claims.Raw() }
@@ -72,11 +78,11 @@ func (c *Claims) HasScope(s string) bool { return slices.Contains(c.Scopes, s) }
 // InGroup reports whether the token lists group g, compared exactly.
 func (c *Claims) InGroup(g string) bool { return slices.Contains(c.Groups, g) }
 
-// newClaims types the claims of tok; groupsClaim names the groups claim
-// and scopeClaim the scope claim ("" is "scope").
-func newClaims(tok *jws.Token, groupsClaim, scopeClaim string) (*Claims, error) {
+// typeClaims types the claims of tok into c; groupsClaim names the groups
+// claim and scopeClaim the scope claim ("" is "scope").
+func typeClaims(c *Claims, tok *jws.Token, groupsClaim, scopeClaim string) error {
 	tc := &tok.Claims
-	c := &Claims{
+	*c = Claims{
 		Issuer:    tc.Issuer,
 		Subject:   tc.Subject,
 		Audience:  tc.Audience,
@@ -98,22 +104,22 @@ func newClaims(tok *jws.Token, groupsClaim, scopeClaim string) (*Claims, error) 
 			c.Scopes = SplitScope(s)
 		case scopeClaim == "scope":
 			// RFC 8693 §4.2: "scope" is a string, never an array.
-			return nil, &ValidationError{Claim: scopeClaim, Expected: "a space-separated string", Found: v.Kind().String(), Err: ErrInvalidClaim}
+			return &ValidationError{Claim: scopeClaim, Expected: "a space-separated string", Found: v.Kind().String(), Err: ErrInvalidClaim}
 		default:
 			c.Scopes, err = v.AsStrings()
 		}
 		if err != nil {
-			return nil, &ValidationError{Claim: scopeClaim, Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
+			return &ValidationError{Claim: scopeClaim, Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
 		}
 	}
 	if groupsClaim != "" {
 		if v, ok := tc.Get(groupsClaim); ok {
 			g, err := v.AsStrings()
 			if err != nil {
-				return nil, &ValidationError{Claim: groupsClaim, Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
+				return &ValidationError{Claim: groupsClaim, Expected: "a string or an array of strings", Found: v.Kind().String(), Err: ErrInvalidClaim}
 			}
 			c.Groups = g
 		}
 	}
-	return c, nil
+	return nil
 }

@@ -159,14 +159,51 @@ func (v *Verifier) Hydrate(ctx context.Context) error {
 // algorithm, exp (required), nbf, iat, MaxAge, aud, required claims,
 // scopes and groups, and the Check. When every config refuses, the error
 // of the first is returned.
+//
+// The returned Claims may be shared with other calls that verify the same
+// token (the verified-token cache keeps one value per token): treat it as
+// read-only.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	tok, iss, err := v.verifyToken(ctx, token)
-	if err != nil {
-		return nil, err
+	var e *cacheEntry
+	if v.cache != nil {
+		if e = v.cache.get(token); e != nil {
+			// The key must still be trusted: a key removed from the
+			// issuer's set stops vouching for cached tokens too.
+			k, err := e.iss.keys.key(ctx, e.tok.Header.KeyID, e.tok.Header.Algorithm)
+			if err != nil {
+				return nil, err
+			}
+			if k != e.key {
+				e = nil
+			}
+		}
 	}
+	cached := e != nil
+	if !cached {
+		var err error
+		if e, err = v.verifyToken(ctx, token); err != nil {
+			return nil, err
+		}
+	}
+	return v.applyRules(ctx, token, e, cached)
+}
+
+// applyRules runs the rules of e's issuer, config by config, each with its
+// clock read once, and returns the claims of the first config satisfied.
+func (v *Verifier) applyRules(ctx context.Context, token string, e *cacheEntry, cached bool) (*Claims, error) {
 	var first error
-	for _, r := range iss.rules {
-		c, err := r.apply(ctx, tok)
+	for i, r := range e.iss.rules {
+		now := r.now()
+		if i == 0 && cached && !now.Before(e.exp) {
+			// Never served from the cache at or after exp: verify it
+			// again, and let the rules decide (leeway included).
+			again, err := v.verifyToken(ctx, token)
+			if err != nil {
+				return nil, err
+			}
+			return v.applyRules(ctx, token, again, false)
+		}
+		c, err := r.apply(ctx, e.claims[i], e.errs[i], now)
 		if err == nil {
 			return c, nil
 		}
@@ -177,26 +214,18 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return nil, first
 }
 
-// VerifyToken is the first half of Verify: parse, issuer, key and
-// signature, without any claim rule. Packages that layer their own rules
-// on an issuer (such as cognitojwt) call it and then Apply.
-func (v *Verifier) verifyToken(ctx context.Context, token string) (*jws.Token, *issuer, error) {
-	if v.cache != nil {
-		if e := v.cache.get(token); e != nil {
-			// The key must still be trusted: a key removed from the
-			// issuer's set stops vouching for cached tokens too.
-			k, err := e.iss.keys.key(ctx, e.tok.Header.KeyID, e.tok.Header.Algorithm)
-			if err != nil {
-				return nil, nil, err
-			}
-			if k == e.key {
-				return e.tok, e.iss, nil
-			}
-		}
+// verifyToken parses token, finds its issuer and key, verifies the
+// signature, types the claims for each rule set of the issuer, and caches
+// the result when every rule set could type them.
+func (v *Verifier) verifyToken(ctx context.Context, token string) (*cacheEntry, error) {
+	if v.cache != nil && len(token) <= v.maxSize() {
+		// The parsed token points into its text: a cached one must own
+		// it, not keep the caller's (a whole request header, say) alive.
+		token = strings.Clone(token)
 	}
 	tok, err := v.parser.Parse(token)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	iss := v.issuers[tok.Claims.Issuer]
 	if iss == nil {
@@ -204,46 +233,103 @@ func (v *Verifier) verifyToken(ctx context.Context, token string) (*jws.Token, *
 		if tok.Claims.Issuer == "" {
 			found = ""
 		}
-		return nil, nil, &ValidationError{Claim: "iss", Expected: "a configured issuer", Found: found, Err: ErrInvalidIssuer}
+		return nil, &ValidationError{Claim: "iss", Expected: "a configured issuer", Found: found, Err: ErrInvalidIssuer}
 	}
 	key, err := iss.keys.key(ctx, tok.Header.KeyID, tok.Header.Algorithm)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := tok.Verify(key.Public); err != nil {
-		return nil, nil, err
-	}
-	if v.cache != nil {
-		v.cache.put(strings.Clone(token), &cacheEntry{tok: tok, iss: iss, key: key})
-	}
-	return tok, iss, nil
-}
-
-// apply runs one config's rules on a token whose signature verified.
-func (r *rules) apply(ctx context.Context, tok *jws.Token) (*Claims, error) {
-	c, err := newClaims(tok, r.groups, r.scope)
-	if err != nil {
 		return nil, err
 	}
-	if err := r.check(c); err != nil {
+	if err := tok.Verify(key.Public); err != nil {
+		return nil, err
+	}
+	e := &cacheEntry{tok: tok, iss: iss, key: key, exp: tok.Claims.ExpiresAt}
+	ok := e.typeClaims()
+	if v.cache != nil && ok {
+		if now := iss.rules[0].now(); now.Before(e.exp) {
+			e.token = token
+			e.hash = v.cache.hash(token)
+			e.size = entrySize(token)
+			v.cache.put(e, now)
+		}
+	}
+	return e, nil
+}
+
+func (v *Verifier) maxSize() int {
+	if v.parser.MaxSize > 0 {
+		return v.parser.MaxSize
+	}
+	return jws.DefaultMaxTokenSize
+}
+
+// typeClaims types the token's claims for each rule set of its issuer,
+// and reports whether every one succeeded (only then may the entry be
+// cached: errors are not shared between calls).
+func (e *cacheEntry) typeClaims() bool {
+	n := len(e.iss.rules)
+	if n == 1 {
+		e.claims, e.errs = e.one[:], e.errOne[:]
+	} else {
+		e.claims, e.errs = make([]*Claims, n), make([]error, n)
+	}
+	ok := true
+	for i, r := range e.iss.rules {
+		c := &e.c0
+		if i > 0 {
+			c = new(Claims)
+		}
+		if err := typeClaims(c, e.tok, r.groups, r.scope); err != nil {
+			e.errs[i] = err
+			ok = false
+			continue
+		}
+		if r.cfg.Derive != nil {
+			c.derived, c.deriveErr = r.cfg.Derive(c)
+			if c.deriveErr != nil {
+				ok = false
+			}
+		}
+		e.claims[i] = c
+	}
+	return ok
+}
+
+// apply runs one config's rules on the claims typed for it (or the error
+// typing them gave), with the clock read once.
+func (r *rules) apply(ctx context.Context, c *Claims, typeErr error, now time.Time) (*Claims, error) {
+	if typeErr != nil {
+		return nil, typeErr
+	}
+	if err := r.check(c, now); err != nil {
 		return nil, r.refuse(err, c)
 	}
+	if c.deriveErr != nil {
+		return nil, r.refuse(checkFailed(c.deriveErr), c)
+	}
+	// Revocation runs after every rule and before the Check, on cache hits
+	// as on first sight.
 	if err := r.revoked(ctx, c); err != nil {
 		return nil, err
 	}
 	if r.cfg.Check != nil {
 		if err := r.cfg.Check(ctx, c); err != nil {
-			var ve *ValidationError
 			if isRevocation(err) {
 				return nil, err // a Check that asks a revocation.Checker (as cognitojwt's does) speaks for it
 			}
-			if !errors.As(err, &ve) {
-				ve = &ValidationError{Err: &checkError{err}}
-			}
-			return nil, r.refuse(ve, c)
+			return nil, r.refuse(checkFailed(err), c)
 		}
 	}
 	return c, nil
+}
+
+// checkFailed wraps an error of a Check (or Derive) in a ValidationError,
+// unless it is one.
+func checkFailed(err error) *ValidationError {
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		ve = &ValidationError{Err: &checkError{err}}
+	}
+	return ve
 }
 
 // refuse attaches the claims when the config opted in.
@@ -263,12 +349,12 @@ func (e *checkError) Error() string   { return ErrCheckFailed.Error() + ": " + e
 func (e *checkError) Unwrap() []error { return []error{ErrCheckFailed, e.err} }
 
 // check applies the claim rules, cheapest first.
-func (r *rules) check(c *Claims) error {
+func (r *rules) check(c *Claims, now time.Time) error {
 	cfg := &r.cfg
 	if cfg.Algorithms != nil && !slices.Contains(cfg.Algorithms, c.Algorithm()) {
 		return fmt.Errorf("%w: %s is not allowed for issuer %s", ErrUnsupportedAlgorithm, c.Algorithm(), clip(cfg.Issuer))
 	}
-	if err := CheckTimes(c, r.now(), r.leeway, cfg.MaxAge); err != nil {
+	if err := CheckTimes(c, now, r.leeway, cfg.MaxAge); err != nil {
 		return err
 	}
 	if !cfg.AllowAnyAudience && !anyOf(c.Audience, cfg.Audiences) {

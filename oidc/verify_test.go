@@ -450,6 +450,7 @@ func TestConfigErrors(t *testing.T) {
 		{"scope with a space", func(c *Config) { c.Scopes = []string{"a b"} }},
 		{"scope with a tab", func(c *Config) { c.Scopes = []string{"a\tb"} }},
 		{"scope with U+3000", func(c *Config) { c.Scopes = []string{"a\u3000b"} }},
+		{"cache over the limit", func(c *Config) { c.CacheSize = maxCacheSize + 1 }},
 	}
 	if _, err := New(good); err != nil {
 		t.Fatalf("good config refused: %v", err)

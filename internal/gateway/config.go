@@ -108,6 +108,18 @@ type Config struct {
 	// Revocation, when set, refuses revoked tokens, shared with other
 	// instances through Redis (see revocation.go).
 	Revocation *RevocationConfig `yaml:"revocation"`
+	// CacheSize is the number of verified tokens remembered, so that a
+	// repeated token skips the parse and the signature (every rule still
+	// runs on each request), for the pools and for the issuers each; see
+	// oidc.Config.CacheSize. Zero means oidc.DefaultCacheSize; negative
+	// turns the cache off.
+	CacheSize int `yaml:"cache_size"`
+	// Pprof serves Go's profiler (net/http/pprof) under /debug/pprof/ on
+	// the admin listener, for profiling the gateway under load. Off by
+	// default: profiles show memory contents such as tokens, and a CPU
+	// profile costs CPU, so never expose it beyond the admin network. It
+	// cannot change on reload.
+	Pprof bool `yaml:"pprof"`
 
 	// lines are the YAML lines of keys, for errors found after decoding.
 	lines *yaml.Node

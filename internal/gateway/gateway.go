@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/http/pprof"
 	"net/url"
 	"slices"
 	"strings"
@@ -73,9 +74,9 @@ func New(cfg *Config, log *slog.Logger) (*Gateway, error) {
 func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 	old := g.state.Load().cfg
 	if cfg.Listen != old.Listen || cfg.AdminListen != old.AdminListen || !sameTLS(cfg.TLS, old.TLS) ||
-		cfg.MaxHeaderBytes != old.MaxHeaderBytes || !sameServerTimeouts(cfg.Timeouts, old.Timeouts) || cfg.Limits != old.Limits {
+		cfg.MaxHeaderBytes != old.MaxHeaderBytes || !sameServerTimeouts(cfg.Timeouts, old.Timeouts) || cfg.Limits != old.Limits || cfg.Pprof != old.Pprof {
 		g.metrics.reloadFailures.Add(1)
-		return errors.New("listen, admin_listen, tls, max_header_bytes, limits and the server timeouts (all but upstream and reload_keys) cannot change on reload: restart instead")
+		return errors.New("listen, admin_listen, tls, max_header_bytes, limits, pprof and the server timeouts (all but upstream and reload_keys) cannot change on reload: restart instead")
 	}
 	st, err := g.build(cfg)
 	if err != nil {
@@ -172,6 +173,13 @@ func (g *Gateway) AdminHandler() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", g.metrics)
+	if g.state.Load().cfg.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

@@ -39,6 +39,7 @@ func newVerifier(cfg *Config, onEvent func(jwks.Event), rev revocation.Checker) 
 			cfgs[i] = p.cognito()
 			cfgs[i].KeyOptions.OnEvent = onEvent
 			cfgs[i].Revocation = rev
+			cfgs[i].CacheSize = cfg.CacheSize
 		}
 		pv, err := cognitojwt.NewMulti(cfgs)
 		if err != nil {
@@ -52,6 +53,7 @@ func newVerifier(cfg *Config, onEvent func(jwks.Event), rev revocation.Checker) 
 			cfgs[i] = is.oidc()
 			cfgs[i].KeyOptions.OnEvent = onEvent
 			cfgs[i].Revocation = rev
+			cfgs[i].CacheSize = cfg.CacheSize
 		}
 		iv, err := oidc.NewMulti(cfgs)
 		if err != nil {
