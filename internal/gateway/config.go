@@ -46,6 +46,10 @@ type Config struct {
 
 	// Pools are the Cognito user pools whose tokens are accepted.
 	Pools []PoolConfig `yaml:"pools"`
+	// PoolsFrom, when set, also trusts the pools of a directory, one file
+	// per pool, read when a pool's first token arrives (multi-tenant
+	// services; see poolsfrom.go and docs/GATEWAY.md).
+	PoolsFrom *PoolsFromConfig `yaml:"pools_from"`
 	// Issuers are other OpenID Connect issuers whose tokens are accepted.
 	Issuers []IssuerConfig `yaml:"issuers"`
 
@@ -448,8 +452,8 @@ func (c *Config) validate() error {
 			fail(at("ext_authz_prefix"), "needs an upstream or a forward_auth_path beside it")
 		}
 	}
-	if len(c.Pools) == 0 && len(c.Issuers) == 0 {
-		fail(nil, "no pools and no issuers: nothing would be trusted")
+	if len(c.Pools) == 0 && len(c.Issuers) == 0 && c.PoolsFrom == nil {
+		fail(nil, "no pools, pools_from or issuers: nothing would be trusted")
 	}
 	if c.Pools != nil && len(c.Pools) == 0 {
 		fail(at("pools"), "empty list")
@@ -457,13 +461,10 @@ func (c *Config) validate() error {
 	if c.Issuers != nil && len(c.Issuers) == 0 {
 		fail(at("issuers"), "empty list")
 	}
-	for i, p := range c.Pools {
-		checkAlgorithms(ck, at("pools", i, "algorithms"), p.Algorithms)
-		checkNames(ck, at("pools", i, "client_ids"), p.ClientIDs, true)
-		if _, err := cognitojwt.New(p.cognito()); err != nil {
-			fail(at("pools", i), "%s", libraryMessage(err))
-		}
+	for i := range c.Pools {
+		checkPool(ck, at("pools", i), &c.Pools[i])
 	}
+	c.validatePoolsFrom(ck)
 	for i, is := range c.Issuers {
 		checkAlgorithms(ck, at("issuers", i, "algorithms"), is.Algorithms)
 		checkNames(ck, at("issuers", i, "audiences"), is.Audiences, true)
@@ -667,6 +668,15 @@ func checkNames(ck *checker, path []any, names []string, allowEmptyList bool) {
 		if n == "" || strings.TrimSpace(n) != n || strings.ContainsFunc(n, unicode.IsControl) {
 			ck.fail(append(path, j), "%q is blank, padded or has a control character", n)
 		}
+	}
+}
+
+// checkPool checks one pool, of pools: or of a pools_from file.
+func checkPool(ck *checker, path []any, p *PoolConfig) {
+	checkAlgorithms(ck, slices.Concat(path, at("algorithms")), p.Algorithms)
+	checkNames(ck, slices.Concat(path, at("client_ids")), p.ClientIDs, true)
+	if _, err := cognitojwt.New(p.cognito()); err != nil {
+		ck.fail(path, "%s", libraryMessage(err))
 	}
 }
 

@@ -189,7 +189,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()); g.logKeyEvent(e) }, rc)
+	v, err := newVerifier(cfg, func(e jwks.Event) { g.metrics.jwksEvent(e.Kind.String()); g.logKeyEvent(e) }, rc, g.log)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/cognitojwt/cognitojwt"
@@ -28,11 +29,19 @@ func (i *identity) Raw() []byte                       { return i.oc.Raw() }
 // matched by its issuer, so at most one of them can accept it.
 type verifier struct {
 	pools   *cognitojwt.Verifier // nil when no pool is configured
+	tenants *cognitojwt.Verifier // pools_from; nil when not configured
 	issuers *oidc.Verifier       // nil when no issuer is configured
 }
 
-func newVerifier(cfg *Config, onEvent func(jwks.Event), rev revocation.Checker) (*verifier, error) {
+func newVerifier(cfg *Config, onEvent func(jwks.Event), rev revocation.Checker, log *slog.Logger) (*verifier, error) {
 	v := &verifier{}
+	if cfg.PoolsFrom != nil {
+		tv, err := newPoolsFrom(cfg, onEvent, rev, log)
+		if err != nil {
+			return nil, err
+		}
+		v.tenants = tv
+	}
 	if len(cfg.Pools) > 0 {
 		cfgs := make([]cognitojwt.Config, len(cfg.Pools))
 		for i, p := range cfg.Pools {
@@ -67,14 +76,24 @@ func newVerifier(cfg *Config, onEvent func(jwks.Event), rev revocation.Checker) 
 // Verify returns the identity of a valid token of any configured pool or
 // issuer.
 func (v *verifier) Verify(ctx context.Context, token string) (*identity, error) {
-	if v.pools != nil {
-		c, err := v.pools.Verify(ctx, token)
-		if err == nil {
+	// A token is matched by its issuer: each stage refuses a token of an
+	// issuer it does not know with ErrInvalidIssuer, and only then is the
+	// next asked.
+	err := error(&oidc.ValidationError{Claim: "iss", Expected: "a configured issuer", Err: oidc.ErrInvalidIssuer})
+	for _, cv := range []*cognitojwt.Verifier{v.pools, v.tenants} {
+		if cv == nil {
+			continue
+		}
+		var c *cognitojwt.Claims
+		if c, err = cv.Verify(ctx, token); err == nil {
 			return &identity{oc: &c.Claims}, nil
 		}
-		if v.issuers == nil || !errors.Is(err, oidc.ErrInvalidIssuer) {
+		if !errors.Is(err, oidc.ErrInvalidIssuer) {
 			return nil, err
 		}
+	}
+	if v.issuers == nil {
+		return nil, err
 	}
 	c, err := v.issuers.Verify(ctx, token)
 	if err != nil {
