@@ -347,7 +347,7 @@ func TestCLIDocComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range []string{"verify", "decode", "issuer", "issuer mint", "proxy", "version"} {
+	for _, cmd := range []string{"verify", "decode", "issuer", "issuer mint", "proxy", "revoke", "version"} {
 		if !strings.Contains(string(doc), "## `"+cmd+"`") {
 			t.Errorf("docs/CLI.md has no section for %s", cmd)
 		}

@@ -20,14 +20,7 @@ import (
 const storeEnv = "COGNITOJWT_REVOCATION_STORE"
 
 const revokeSynopsis = `revoke --store redis://HOST:PORT/DB (--jti ID | --origin-jti ID | --sub SUB | --username NAME) [--before RFC3339]
-       cognitojwt revoke --store redis://HOST:PORT/DB --list
-
-Records a revocation in the Redis store the gateway and the library's
-revocation/redis store read; every instance refuses the matching tokens
-within a second. --jti revokes one token, --origin-jti every token of one
-sign-in, --sub and --username every token of the user issued at or before
---before (default now). The store URL may come from $` + storeEnv + `.
-Exit status: 0 done, 1 refused by the store, 2 usage, 3 store unavailable.`
+       cognitojwt revoke --store redis://HOST:PORT/DB --list`
 
 // cmdRevoke runs "cognitojwt revoke" and returns the exit code.
 func cmdRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -49,10 +42,12 @@ func cmdRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func revoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("revoke", revokeSynopsis, `Revoke tokens in the shared revocation store that gateways and verifiers
-with a revocation store consult (see docs/REVOCATION.md): one token by its
-jti, one sign-in by its origin_jti, or every token of a user (sub or Cognito
-username) issued at or before --before. --list prints the live entries.`, stderr)
+	fs := newFlagSet("revoke", revokeSynopsis, `Records a revocation in the Redis store that gateways and the library's
+revocation/redis store read; every instance refuses the matching tokens
+within a second (see docs/REVOCATION.md). --jti revokes one token,
+--origin-jti every token of one sign-in, --sub and --username every token
+of the user issued at or before --before (default now). --list prints the
+live entries. The store URL may come from $`+storeEnv+`.`, stderr)
 	store := fs.String("store", "", "the revocation store, redis://[user:password@]host:port/db or rediss:// (default $"+storeEnv+")")
 	jti := fs.String("jti", "", "revoke the token with this jti")
 	origin := fs.String("origin-jti", "", "revoke every token with this origin_jti (one sign-in and its refreshes)")
