@@ -336,3 +336,31 @@ func TestGuardDefaults(t *testing.T) {
 		t.Errorf("%s ACCEPTS a token without exp", nameCacheOff)
 	}
 }
+
+// TestGuardKeysCached: every peer verifies from its cached key set, so
+// the benchmarks and the e2e run measure verification, not a JWKS fetch
+// per token (go-jwt-middleware's jwks.CachingProvider, in particular,
+// refetches only after its TTL). Its control is the fetch each peer made
+// for its first token in newFixture.
+func TestGuardKeysCached(t *testing.T) {
+	ctx := context.Background()
+	if fix.iss.JWKSRequests() == 0 {
+		t.Fatal("no peer fetched the JWKS: the fixture's check did not run")
+	}
+	for _, set := range []struct {
+		peers []peer
+		token string
+	}{{fix.peers, fix.token}, {fix.idPeers, fix.idToken}} {
+		for _, p := range set.peers {
+			before := fix.iss.JWKSRequests()
+			for range 20 {
+				if err := p.verify(ctx, set.token); err != nil {
+					t.Fatalf("%s: %v", p.name, err)
+				}
+			}
+			if n := fix.iss.JWKSRequests() - before; n != 0 {
+				t.Errorf("%s fetched the JWKS %d times for 20 verifications of a known kid", p.name, n)
+			}
+		}
+	}
+}

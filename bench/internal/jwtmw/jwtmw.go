@@ -63,10 +63,14 @@ func NewValidator(issuer, jwksURL, clientID string) (*validator.Validator, error
 		return nil, fmt.Errorf("jwtmw: JWKS URL: %w", err)
 	}
 	keys := jwks.NewCachingProvider(iu, KeyTTL, jwks.WithCustomJWKSURI(ju))
-	return validator.New(keys.KeyFunc, validator.RS256, issuer, []string{clientID},
+	v, err := validator.New(keys.KeyFunc, validator.RS256, issuer, []string{clientID},
 		validator.WithAllowedClockSkew(Leeway),
 		validator.WithCustomClaims(func() validator.CustomClaims { return &idClaims{} }),
 	)
+	if err != nil {
+		return nil, fmt.Errorf("jwtmw: %w", err)
+	}
+	return v, nil
 }
 
 // Middleware is NewValidator behind jwtmiddleware.New with its defaults
