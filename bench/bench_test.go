@@ -49,6 +49,37 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 	}
 }
 
+// BenchmarkVerifyIDToken is BenchmarkVerifyAccessToken for the ID-token
+// peers, on the fixture's ID token: cognitojwt with TokenUse IDToken
+// (cache off, and cached) and go-jwt-middleware's validator, which needs
+// an aud and so cannot verify access tokens (internal/jwtmw says why).
+// lib=floor is the signature of the ID token alone.
+func BenchmarkVerifyIDToken(b *testing.B) {
+	b.Run("lib="+nameFloor, func(b *testing.B) {
+		in, sig := signingInput(b, fix.idToken)
+		pub := &fix.key.PublicKey
+		b.ReportAllocs()
+		for b.Loop() {
+			sum := sha256.Sum256(in)
+			if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, p := range fix.idPeers {
+		b.Run("lib="+p.name, func(b *testing.B) {
+			ctx := context.Background()
+			token := fix.idToken
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.verify(ctx, token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkVerifyParallel is BenchmarkVerifyAccessToken from GOMAXPROCS
 // goroutines sharing one verifier, as an HTTP server does.
 func BenchmarkVerifyParallel(b *testing.B) {
@@ -96,13 +127,16 @@ func benchFloor(b *testing.B) {
 }
 
 // floorInput is the fixture token's signing input and decoded signature.
-func floorInput(b *testing.B) (in, sig []byte) {
-	i := strings.LastIndexByte(fix.token, '.')
-	sig, err := base64.RawURLEncoding.DecodeString(fix.token[i+1:])
+func floorInput(b *testing.B) (in, sig []byte) { return signingInput(b, fix.token) }
+
+// signingInput is a token's signing input and decoded signature.
+func signingInput(b *testing.B, token string) (in, sig []byte) {
+	i := strings.LastIndexByte(token, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(token[i+1:])
 	if err != nil {
 		b.Fatal(err)
 	}
-	return []byte(fix.token[:i]), sig
+	return []byte(token[:i]), sig
 }
 
 // BenchmarkParseOnly decodes the token without verifying it, with each

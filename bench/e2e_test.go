@@ -29,7 +29,7 @@ func TestE2ESmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("e2e.sh: %v\n%s", err, out)
 	}
-	for _, want := range []string{"bare ", "gateway ", "httpauth ", "noauth ", "distinct"} {
+	for _, want := range []string{"bare ", "gateway ", "httpauth ", "noauth ", "httpauth-id ", "go-jwt-middleware ", "noauth-id ", "distinct"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("e2e.sh output has no %q row:\n%s", want, out)
 		}

@@ -21,7 +21,12 @@ type fixture struct {
 	kid   string          // its key id, as published in the JWKS
 	token string          // a user access token: groups, two scopes, about 1 KB
 
-	peers []peer // every verifier, keys fetched and cached
+	// idToken is an ID token of the same user (aud the app client), for
+	// the peers that need an aud (go-jwt-middleware).
+	idToken string
+
+	peers   []peer // every access-token verifier, keys fetched and cached
+	idPeers []peer // every ID-token verifier, keys fetched and cached
 }
 
 var fix *fixture
@@ -67,17 +72,30 @@ func newFixture(ctx context.Context) (*fixture, error) {
 		iss.Close()
 		return nil, err
 	}
+	f.idToken, err = iss.MintID(cognitotest.TokenOptions{Username: "alice", Groups: []string{"admin", "ops"}})
+	if err != nil {
+		iss.Close()
+		return nil, err
+	}
 	f.peers, err = newPeers(ctx, f)
+	if err == nil {
+		f.idPeers, err = newIDPeers(ctx, f)
+	}
 	if err != nil {
 		iss.Close()
 		return nil, err
 	}
 	// Fetch and cache the keys, and check the setup, before any timer
 	// starts: every peer must accept the token.
-	for _, p := range f.peers {
-		if err := p.verify(ctx, f.token); err != nil {
-			iss.Close()
-			return nil, fmt.Errorf("%s refuses the valid token: %w", p.name, err)
+	for _, set := range []struct {
+		peers []peer
+		token string
+	}{{f.peers, f.token}, {f.idPeers, f.idToken}} {
+		for _, p := range set.peers {
+			if err := p.verify(ctx, set.token); err != nil {
+				iss.Close()
+				return nil, fmt.Errorf("%s refuses the valid token: %w", p.name, err)
+			}
 		}
 	}
 	return f, nil

@@ -14,6 +14,7 @@ import (
 	jwxjwt "github.com/lestrrat-go/jwx/v3/jwt"
 
 	"github.com/cognitojwt/cognitojwt"
+	"github.com/cognitojwt/cognitojwt/bench/internal/jwtmw"
 )
 
 // peer is one library set up to verify the fixture's access tokens as a
@@ -37,6 +38,13 @@ const (
 	nameJWX       = "jwx"
 	nameGoOIDC    = "go-oidc"
 	nameFloor     = "floor" // the signature alone: sha256 + crypto/rsa
+
+	// The ID-token peers (fix.idPeers): cognitojwt with TokenUse IDToken,
+	// and go-jwt-middleware, whose validator requires an aud (see
+	// internal/jwtmw).
+	nameCacheOffID = "cognitojwt-id"
+	nameCachedID   = "cognitojwt-id-cached"
+	nameGoJWTMW    = "go-jwt-middleware"
 
 	nameAWSJWTVerify = "aws-jwt-verify-sync" // Node, verifySync; see node_test.go
 )
@@ -64,6 +72,59 @@ func newPeers(ctx context.Context, f *fixture) ([]peer, error) {
 		peers = append(peers, p)
 	}
 	return peers, nil
+}
+
+func newIDPeers(ctx context.Context, f *fixture) ([]peer, error) {
+	var peers []peer
+	for _, build := range []func(context.Context, *fixture) (peer, error){
+		cognitoIDPeer(nameCacheOffID, -1),
+		cognitoIDPeer(nameCachedID, 0),
+		goJWTMiddlewarePeer,
+	} {
+		p, err := build(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		peers = append(peers, p)
+	}
+	return peers, nil
+}
+
+// cognitoIDPeer is cognitoPeer for ID tokens: the issuer's
+// Config(cognitojwt.IDToken), which checks aud against the app client and
+// token_use "id".
+func cognitoIDPeer(name string, cacheSize int) func(context.Context, *fixture) (peer, error) {
+	return func(ctx context.Context, f *fixture) (peer, error) {
+		cfg := f.iss.Config(cognitojwt.IDToken)
+		cfg.CacheSize = cacheSize
+		v, err := cognitojwt.New(cfg)
+		if err != nil {
+			return peer{}, fmt.Errorf("%s: %w", name, err)
+		}
+		if err := v.Hydrate(ctx); err != nil {
+			return peer{}, fmt.Errorf("%s: %w", name, err)
+		}
+		return peer{name: name, verify: func(ctx context.Context, token string) error {
+			_, err := v.Verify(ctx, token)
+			return err
+		}}, nil
+	}
+}
+
+// goJWTMiddlewarePeer is github.com/auth0/go-jwt-middleware/v2's
+// validator, set up by internal/jwtmw exactly as bench/e2e serves it:
+// issuer, aud the app client, RS256, its caching JWKS provider, 5 s
+// leeway, token_use "id" as a custom claims check. Its keys are fetched on
+// the first token (newFixture's check).
+func goJWTMiddlewarePeer(_ context.Context, f *fixture) (peer, error) {
+	v, err := jwtmw.NewValidator(f.iss.IssuerURL(), f.iss.JWKSURL(), f.iss.ClientID)
+	if err != nil {
+		return peer{}, fmt.Errorf("%s: %w", nameGoJWTMW, err)
+	}
+	return peer{name: nameGoJWTMW, verify: func(ctx context.Context, token string) error {
+		_, err := v.ValidateToken(ctx, token)
+		return err
+	}}, nil
 }
 
 // cognitoPeer is cognitojwt as the project documents it: the issuer's

@@ -1,8 +1,12 @@
 // Command e2e is the fixture of bench/e2e.sh: a local Cognito issuer, N
-// minted access tokens, an upstream, a bare httputil.ReverseProxy to it,
-// and an in-process httpauth-protected handler beside a no-auth one, all
-// on loopback. It writes the tokens and a gateway configuration into -dir,
-// prints "ready" and serves until killed. Nothing here is measured; the
+// minted access tokens and N ID tokens, an upstream, a bare
+// httputil.ReverseProxy to it, and on one in-process server a no-auth
+// handler (/open), httpauth over cognitojwt for access tokens (/auth),
+// httpauth over cognitojwt for ID tokens (/auth-id) and go-jwt-middleware
+// for the same ID tokens (/go-jwt-middleware, set up by bench/internal/jwtmw,
+// which says why ID tokens), all on loopback. It writes the tokens
+// (tokens.txt, idtokens.txt) and a gateway configuration into -dir, prints
+// "ready" and serves until killed. Nothing here is measured; the
 // load generator measures the servers from outside.
 package main
 
@@ -20,6 +24,7 @@ import (
 	"time"
 
 	"github.com/cognitojwt/cognitojwt"
+	"github.com/cognitojwt/cognitojwt/bench/internal/jwtmw"
 	"github.com/cognitojwt/cognitojwt/cognitotest"
 	"github.com/cognitojwt/cognitojwt/httpauth"
 )
@@ -27,7 +32,7 @@ import (
 func main() {
 	var (
 		dir      = flag.String("dir", "", "directory for tokens.txt and gateway.yaml")
-		n        = flag.Int("tokens", 2000, "distinct access tokens to mint")
+		n        = flag.Int("tokens", 2000, "distinct access tokens, and as many ID tokens, to mint")
 		upAddr   = flag.String("upstream", "127.0.0.1:18081", "upstream listen address")
 		bareAddr = flag.String("bare", "127.0.0.1:18082", "bare reverse proxy listen address")
 		authAddr = flag.String("httpauth", "127.0.0.1:18083", "httpauth handler (/auth) and no-auth handler (/open)")
@@ -57,6 +62,19 @@ func main() {
 		toks.WriteString(tok + "\n")
 	}
 	if err := os.WriteFile(filepath.Join(*dir, "tokens.txt"), []byte(toks.String()), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	toks.Reset()
+	for i := range *n {
+		tok, err := iss.MintID(cognitotest.TokenOptions{
+			Username: fmt.Sprintf("user-%d", i), Groups: []string{"admin", "ops"}, TTL: 12 * time.Hour,
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+		toks.WriteString(tok + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(*dir, "idtokens.txt"), []byte(toks.String()), 0o600); err != nil {
 		log.Fatal(err)
 	}
 	gw := fmt.Sprintf(`listen: %q
@@ -94,8 +112,26 @@ pprof: true
 	if err != nil {
 		log.Fatal(err)
 	}
+	idCfg := iss.Config(cognitojwt.IDToken)
+	idCfg.CacheSize = *cache
+	idV, err := cognitojwt.New(idCfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	idAuth, err := httpauth.New[*cognitojwt.Claims](idV, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// go-jwt-middleware has no verified-token cache: it verifies the
+	// signature of every request, repeated token or not.
+	mw, err := jwtmw.Middleware(iss.IssuerURL(), iss.JWKSURL(), iss.ClientID)
+	if err != nil {
+		log.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/auth", auth.Require()(hello))
+	mux.Handle("/auth-id", idAuth.Require()(hello))
+	mux.Handle("/go-jwt-middleware", mw(hello))
 	mux.Handle("/open", hello)
 	serve(*authAddr, mux)
 	fmt.Println("ready")
