@@ -21,6 +21,7 @@ import (
 	"github.com/cognitojwt/cognitojwt/httpauth"
 	"github.com/cognitojwt/cognitojwt/jwks"
 	"github.com/cognitojwt/cognitojwt/jws"
+	"github.com/cognitojwt/cognitojwt/oidc"
 )
 
 // Gateway serves the routes of a Config. Its configuration can be
@@ -433,6 +434,13 @@ func (h *identityHeaders) set(hdr http.Header, id *identity, log *slog.Logger) {
 			continue
 		}
 		s, err := headerValue(v, h.enc)
+		if err == nil && claim == "scope" && !plainScopeList(s) {
+			// The gateway reads "scope" as scope-tokens separated by
+			// U+0020 (RFC 6749 §3.3); an upstream splitting on any white
+			// space would read "a<TAB>b" as two scopes the gateway never
+			// granted. Send it only when both readings agree.
+			err = errors.New("the scope holds a character other than scope-tokens and U+0020 spaces")
+		}
 		if err != nil {
 			log.Warn("claim not forwarded", "claim", claim, "error", err)
 			continue
@@ -633,4 +641,15 @@ func first(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// plainScopeList reports whether s is scope-tokens separated by U+0020
+// only, the one form every reader of a scope string splits alike.
+func plainScopeList(s string) bool {
+	for _, tok := range strings.Split(s, " ") {
+		if tok != "" && !oidc.IsScopeToken(tok) {
+			return false
+		}
+	}
+	return true
 }

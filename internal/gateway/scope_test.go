@@ -54,3 +54,38 @@ routes:
 		})
 	}
 }
+
+// The scope forwarded upstream reads the same to every splitter: a scope
+// string with a TAB or a Unicode space (one scope to the gateway, two to
+// an upstream that splits on any white space) is not forwarded; a plain
+// U+0020 list is (the control).
+func TestScopeHeaderOneReading(t *testing.T) {
+	iss := cognitotest.NewIssuer(t, testKey())
+	up := newUpstream(t)
+	cfg := testConfig(t, iss, up.URL, "")
+	cfg.Headers["scope"] = "X-Auth-Scope"
+	gw := newGateway(t, cfg)
+	cases := []struct {
+		name  string
+		scope string
+		want  string // "" = header absent
+	}{
+		{"plain list", "orders/read orders/write", "orders/read orders/write"},
+		{"tab", "orders/read\torders/write", ""},
+		{"no-break space", "orders/read\u00a0orders/write", ""},
+		{"ideographic space", "orders/read\u3000orders/write", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := iss.AccessToken(cognitotest.TokenOptions{Claims: map[string]any{"scope": tc.scope}})
+			resp, body := get(t, gw.URL+"/api/x", map[string]string{"Authorization": "Bearer " + tok})
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			hdr, _ := up.seen()
+			if got, ok := hdr["X-Auth-Scope"]; (tc.want == "") == ok || (ok && got[0] != tc.want) {
+				t.Fatalf("X-Auth-Scope = %q (present %v), want %q", got, ok, tc.want)
+			}
+		})
+	}
+}
