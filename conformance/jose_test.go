@@ -70,7 +70,7 @@ func jwsCase(tc testCase, hmacGroup bool, key *jwks.Key, keyErr error, raw crypt
 		} else {
 			libErr = safely(func() error { return key.Fits(tok.Header.Algorithm) })
 			if libErr == nil {
-				libErr = safely(func() error { return tok.Verify(key.Public) })
+				libErr = safely(func() error { return tok.Verify(key.Verifier()) })
 			}
 		}
 	}
@@ -96,7 +96,7 @@ func jwsCase(tc testCase, hmacGroup bool, key *jwks.Key, keyErr error, raw crypt
 		} else {
 			sigErr = safely(func() error { return key.Fits(alg) })
 			if sigErr == nil {
-				sigErr = safely(func() error { return jws.VerifySignature(alg, key.Public, sp.signingInput, sp.sig) })
+				sigErr = safely(func() error { return jws.VerifySignature(alg, key.Verifier(), sp.signingInput, sp.sig) })
 			}
 		}
 		if raw == nil {

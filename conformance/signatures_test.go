@@ -55,10 +55,14 @@ func verifyCase(kind runnerKind, key crypto.PublicKey, keyErr error, alg, neares
 		obs.outOfScope = true
 		obs.err = fmt.Errorf("out of scope: %s", scope)
 		if nearest != "" {
-			if err := safely(func() error { return jws.VerifySignature(nearest, key, msg, sig) }); err == nil {
+			err := safely(func() error { return jws.VerifySignature(nearest, key, msg, sig) })
+			if err == nil {
 				obs.outcome = accepted
 			} else if isPanic(err) {
 				obs.problems = append(obs.problems, err.Error())
+			}
+			if p := preparedDiffers(nearest, key, msg, sig, err); p != "" {
+				obs.problems = append(obs.problems, p)
 			}
 		}
 		obs.checkReason = func(k reasonKind) error {
@@ -75,6 +79,9 @@ func verifyCase(kind runnerKind, key crypto.PublicKey, keyErr error, alg, neares
 	if err == nil {
 		obs.outcome = accepted
 	}
+	if p := preparedDiffers(alg, key, msg, sig, err); p != "" {
+		obs.problems = append(obs.problems, p)
+	}
 	switch {
 	case err == nil:
 	case isPanic(err):
@@ -89,6 +96,26 @@ func verifyCase(kind runnerKind, key crypto.PublicKey, keyErr error, alg, neares
 		return fmt.Errorf("outcome %v is not a %s refusal", err, k)
 	}
 	return obs
+}
+
+// preparedDiffers runs the case again through a jws.Key, the form jwks
+// gives the verifier (for RSA, its own Montgomery arithmetic instead of
+// crypto/rsa), and describes any difference from rawErr, the answer for the
+// unprepared key. Every case is judged on the unprepared answer, so an
+// equal answer means the prepared path passes every vector too.
+func preparedDiffers(alg jws.Algorithm, key crypto.PublicKey, msg, sig []byte, rawErr error) string {
+	k, err := jws.NewKey(key)
+	if err != nil {
+		if rawErr != nil && errors.Is(rawErr, jws.ErrInvalidKey) {
+			return ""
+		}
+		return fmt.Sprintf("jws.NewKey refuses a key that verifies unprepared (%v): %v", rawErr, err)
+	}
+	err = safely(func() error { return jws.VerifySignature(alg, k, msg, sig) })
+	if (err == nil) != (rawErr == nil) || isPanic(err) {
+		return fmt.Sprintf("prepared key says %v, unprepared %v", err, rawErr)
+	}
+	return ""
 }
 
 func parseDER(h string) (crypto.PublicKey, error) {

@@ -46,6 +46,10 @@ type Key struct {
 	// algs is the precomputed answer of Fits: one bit per algorithm the
 	// key may verify. Zero for a Key not built by this package.
 	algs algSet
+
+	// prepared is Public made ready for verification once; nil for a
+	// Key not built by this package.
+	prepared *jws.Key
 }
 
 // algSet holds one bit per supported algorithm, so that binding a token's
@@ -223,7 +227,23 @@ func newKey(kid, kty, crv string, alg jws.Algorithm, pub crypto.PublicKey) (*Key
 	if err := jws.CheckKey(check, pub); err != nil {
 		return nil, &keyError{why: trimJWS(err), cause: err}
 	}
-	return &Key{KeyID: kid, Algorithm: alg, KeyType: kty, Curve: crv, Public: pub, algs: algs}, nil
+	prepared, err := jws.NewKey(pub)
+	if err != nil {
+		return nil, &keyError{why: trimJWS(err), cause: err}
+	}
+	return &Key{KeyID: kid, Algorithm: alg, KeyType: kty, Curve: crv, Public: pub, algs: algs, prepared: prepared}, nil
+}
+
+// Verifier returns the key to verify signatures with: the [jws.Key]
+// prepared from Public when this package built the Key (for RSA, with the
+// modulus's constants computed once, so that each verification is
+// faster and allocates nothing), or Public itself for a Key written as a
+// struct literal, which verifies the same, only slower.
+func (k *Key) Verifier() crypto.PublicKey {
+	if k.prepared != nil {
+		return k.prepared
+	}
+	return k.Public
 }
 
 // trimJWS drops the "jws: invalid key: " prefix of an error from jws so

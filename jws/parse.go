@@ -135,7 +135,8 @@ func (t *Token) SigningInput() []byte { return []byte(t.signingInput) }
 
 // Verify reports whether the token's signature is valid under key for the
 // token's algorithm; see [VerifySignature] for what it refuses. On success
-// it records key, which [Token.VerifiedKey] returns.
+// it records key (for a *[Key], the key it holds), which
+// [Token.VerifiedKey] returns.
 func (t *Token) Verify(key crypto.PublicKey) error {
 	// The signing input is kept as a substring of the token so that Parse
 	// does not copy it; hashing needs bytes, so copy it here, on the stack
@@ -144,6 +145,9 @@ func (t *Token) Verify(key crypto.PublicKey) error {
 	in := append(stack[:0], t.signingInput...)
 	if err := VerifySignature(t.Header.Algorithm, key, in, t.Signature); err != nil {
 		return err
+	}
+	if k, ok := key.(*Key); ok {
+		key = k.pub
 	}
 	t.verifiedBy = key
 	return nil

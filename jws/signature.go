@@ -9,6 +9,8 @@ import (
 	"crypto/sha512"
 	"fmt"
 	"math/big"
+
+	"github.com/cognitojwt/cognitojwt/jws/internal/rsapub"
 )
 
 // PSS options are fixed: the salt must be exactly as long as the hash (RFC
@@ -32,7 +34,14 @@ var (
 // long as the modulus. RSASSA-PKCS1-v1_5 compares the whole encoded message
 // (no lenient ASN.1 parsing), and PSS requires a salt as long as the hash.
 // High-S ECDSA signatures are valid, as in the standard.
+//
+// key may also be a *[Key], which verifies RSA signatures faster and with
+// the same result.
 func VerifySignature(alg Algorithm, key crypto.PublicKey, signingInput, signature []byte) error {
+	var prepared *rsapub.Key
+	if k, ok := key.(*Key); ok && k != nil {
+		key, prepared = k.pub, k.rsa
+	}
 	if err := checkKey(alg, key, false); err != nil {
 		return err
 	}
@@ -46,6 +55,9 @@ func VerifySignature(alg Algorithm, key crypto.PublicKey, signingInput, signatur
 
 	switch p.fam {
 	case famRSA, famPSS:
+		if prepared != nil {
+			return verifyPrepared(prepared, p, signingInput, signature)
+		}
 		return verifyRSA(key.(*rsa.PublicKey), p, signingInput, signature)
 	case famECDSA:
 		return verifyECDSA(key.(*ecdsa.PublicKey), p.hash, signingInput, signature)
@@ -76,6 +88,33 @@ func verifyRSA(k *rsa.PublicKey, p params, in, sig []byte) error {
 		err = verifyPSS(k, p.hash, in, sig)
 	}
 	if err != nil {
+		return ErrInvalidSignature
+	}
+	return nil
+}
+
+// verifyPrepared is verifyRSA through a key's precomputed constants.
+func verifyPrepared(k *rsapub.Key, p params, in, sig []byte) error {
+	var sum [64]byte
+	var d []byte
+	switch p.hash {
+	case crypto.SHA256:
+		h := sha256.Sum256(in)
+		d = append(sum[:0], h[:]...)
+	case crypto.SHA384:
+		h := sha512.Sum384(in)
+		d = append(sum[:0], h[:]...)
+	default:
+		h := sha512.Sum512(in)
+		d = append(sum[:0], h[:]...)
+	}
+	var ok bool
+	if p.fam == famPSS {
+		ok = k.VerifyPSS(p.hash, d, sig)
+	} else {
+		ok = k.VerifyPKCS1v15(p.hash, d, sig)
+	}
+	if !ok {
 		return ErrInvalidSignature
 	}
 	return nil

@@ -13,42 +13,110 @@ import (
 	"testing"
 )
 
+// TestVerifyRoundTrip runs every algorithm with the key as it is and
+// prepared as a *Key: a valid signature verifies, and each tampering is
+// refused, both ways.
 func TestVerifyRoundTrip(t *testing.T) {
 	k := keys(t)
 	for _, alg := range Algorithms() {
-		t.Run(string(alg), func(t *testing.T) {
-			key := k.signer(alg)
-			tok := makeToken(t, alg, key, `{"alg":"`+string(alg)+`","kid":"k1"}`, `{"sub":"u"}`)
-			parsed, err := Parse(tok)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := parsed.Verify(key.Public()); err != nil {
-				t.Fatalf("valid signature refused: %v", err)
-			}
-			// Flip one bit of the signature, then of the signing input.
-			sig := append([]byte(nil), parsed.Signature...)
-			sig[len(sig)/2] ^= 0x01
-			if err := VerifySignature(alg, key.Public(), parsed.SigningInput(), sig); !errors.Is(err, ErrInvalidSignature) {
-				t.Errorf("tampered signature: %v", err)
-			}
-			in := append([]byte(nil), parsed.SigningInput()...)
-			in[len(in)-1] ^= 0x01
-			if err := VerifySignature(alg, key.Public(), in, parsed.Signature); !errors.Is(err, ErrInvalidSignature) {
-				t.Errorf("tampered input: %v", err)
-			}
-			// Truncated and extended signatures.
-			if err := VerifySignature(alg, key.Public(), parsed.SigningInput(), parsed.Signature[:len(parsed.Signature)-1]); !errors.Is(err, ErrInvalidSignature) {
-				t.Errorf("short signature: %v", err)
-			}
-			long := append(append([]byte(nil), parsed.Signature...), 0)
-			if err := VerifySignature(alg, key.Public(), parsed.SigningInput(), long); !errors.Is(err, ErrInvalidSignature) {
-				t.Errorf("long signature: %v", err)
-			}
-			if err := VerifySignature(alg, key.Public(), parsed.SigningInput(), nil); !errors.Is(err, ErrInvalidSignature) {
-				t.Errorf("empty signature: %v", err)
-			}
-		})
+		key := k.signer(alg)
+		prepared, err := NewKey(key.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []struct {
+			name string
+			pub  crypto.PublicKey
+		}{{"raw", key.Public()}, {"prepared", prepared}} {
+			t.Run(string(alg)+"/"+v.name, func(t *testing.T) {
+				pub := v.pub
+				tok := makeToken(t, alg, key, `{"alg":"`+string(alg)+`","kid":"k1"}`, `{"sub":"u"}`)
+				parsed, err := Parse(tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := parsed.Verify(pub); err != nil {
+					t.Fatalf("valid signature refused: %v", err)
+				}
+				if got, ok := parsed.VerifiedKey().(interface{ Equal(crypto.PublicKey) bool }); !ok || !got.Equal(key.Public()) {
+					t.Errorf("VerifiedKey is %T, not the key verified with", parsed.VerifiedKey())
+				}
+				// Flip one bit of the signature, then of the signing input.
+				sig := append([]byte(nil), parsed.Signature...)
+				sig[len(sig)/2] ^= 0x01
+				if err := VerifySignature(alg, pub, parsed.SigningInput(), sig); !errors.Is(err, ErrInvalidSignature) {
+					t.Errorf("tampered signature: %v", err)
+				}
+				in := append([]byte(nil), parsed.SigningInput()...)
+				in[len(in)-1] ^= 0x01
+				if err := VerifySignature(alg, pub, in, parsed.Signature); !errors.Is(err, ErrInvalidSignature) {
+					t.Errorf("tampered input: %v", err)
+				}
+				// Truncated and extended signatures.
+				if err := VerifySignature(alg, pub, parsed.SigningInput(), parsed.Signature[:len(parsed.Signature)-1]); !errors.Is(err, ErrInvalidSignature) {
+					t.Errorf("short signature: %v", err)
+				}
+				long := append(append([]byte(nil), parsed.Signature...), 0)
+				if err := VerifySignature(alg, pub, parsed.SigningInput(), long); !errors.Is(err, ErrInvalidSignature) {
+					t.Errorf("long signature: %v", err)
+				}
+				if err := VerifySignature(alg, pub, parsed.SigningInput(), nil); !errors.Is(err, ErrInvalidSignature) {
+					t.Errorf("empty signature: %v", err)
+				}
+			})
+		}
+	}
+}
+
+// TestNewKey: what NewKey refuses, and that a prepared key keeps every
+// refusal of VerifySignature (the wrong family, the zero Key) while the
+// control verifies.
+func TestNewKey(t *testing.T) {
+	k := keys(t)
+	n := k.rsa2048.N
+	for _, c := range []struct {
+		name string
+		pub  crypto.PublicKey
+	}{
+		{"nil RSA", (*rsa.PublicKey)(nil)},
+		{"nil", nil},
+		{"unsupported type", "key"},
+		{"RSA-1024", &k.rsa1024.PublicKey},
+		{"even modulus", &rsa.PublicKey{N: new(big.Int).Add(n, big.NewInt(1)), E: 65537}},
+		{"exponent 2^31", &rsa.PublicKey{N: n, E: 1 << 31}},
+		{"exponent 1", &rsa.PublicKey{N: n, E: 1}},
+	} {
+		if _, err := NewKey(c.pub); !errors.Is(err, ErrInvalidKey) {
+			t.Errorf("%s: %v, want ErrInvalidKey", c.name, err)
+		}
+	}
+
+	signer := k.rsa2048
+	tok, err := Parse(makeToken(t, RS256, signer, `{"alg":"RS256"}`, `{"sub":"u"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Key holds a copy: changing the key it was made from after the
+	// fact changes nothing.
+	pub := &rsa.PublicKey{N: new(big.Int).Set(signer.N), E: signer.E}
+	prepared, err := NewKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub.N.Add(pub.N, big.NewInt(2))
+	if err := tok.Verify(prepared); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	if prepared.Public().(*rsa.PublicKey).N.Cmp(signer.N) != 0 {
+		t.Error("Public is not the key prepared")
+	}
+	if err := VerifySignature(ES256, prepared, tok.SigningInput(), tok.Signature); !errors.Is(err, ErrInvalidKey) {
+		t.Errorf("an RSA Key for ES256: %v, want ErrInvalidKey", err)
+	}
+	for _, zero := range []*Key{{}, nil} {
+		if err := VerifySignature(RS256, zero, tok.SigningInput(), tok.Signature); !errors.Is(err, ErrInvalidKey) {
+			t.Errorf("zero or nil Key: %v, want ErrInvalidKey", err)
+		}
 	}
 }
 

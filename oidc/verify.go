@@ -239,7 +239,7 @@ func (v *Verifier) verifyToken(ctx context.Context, token string) (*cacheEntry, 
 	if err != nil {
 		return nil, err
 	}
-	if err := tok.Verify(key.Public); err != nil {
+	if err := tok.Verify(key.Verifier()); err != nil {
 		return nil, err
 	}
 	e := &cacheEntry{tok: tok, iss: iss, key: key, exp: tok.Claims.ExpiresAt}
