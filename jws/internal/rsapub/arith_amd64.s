@@ -81,78 +81,85 @@ mulqdone:
 //
 // BMI2's MULX leaves the flags alone, so two carry chains run side by
 // side: ADCX (CF) adds the previous word's high half, ADOX (OF) adds z[i].
-// Eight words per iteration; before the loop's own arithmetic touches the
-// flags, both pending carries are folded into the high half, which is the
-// word's true carry and so cannot overflow.
+// Nothing between the first word and the last may write the flags, so
+// the loops count with LEAQ and test with JCXZQ, neither of which does:
+// first len(x) mod 8 words one at a time, then eight per iteration. The
+// two pending carries are folded into the last high half at the end; that
+// sum is the true carry and so cannot overflow.
 TEXT ·addMulVVWADX(SB), NOSPLIT, $0-64
 	MOVQ z_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
 	MOVQ x_len+32(FP), R12
 	MOVQ y+48(FP), DX    // MULX multiplies by DX
-	XORQ CX, CX          // carry
-	XORQ R9, R9          // i
+	MOVQ R12, R13
+	SHRQ $3, R13         // iterations of eight
+	ANDQ $7, R12         // words before them
+	XORQ BX, BX          // carry; also clears CF and OF
 	XORQ R11, R11        // zero, to fold the flags
-	MOVQ R12, R10
-	ANDQ $-8, R10        // i stops at len(x) rounded down to 8
-
-adx8:
-	CMPQ R9, R10
-	JAE  adx1
-	XORQ AX, AX          // clears CF and OF
-	MULXQ (SI)(R9*8), R8, BX
-	ADCXQ CX, R8
-	ADOXQ (DI)(R9*8), R8
-	MOVQ  R8, (DI)(R9*8)
-	MULXQ 8(SI)(R9*8), R8, CX
-	ADCXQ BX, R8
-	ADOXQ 8(DI)(R9*8), R8
-	MOVQ  R8, 8(DI)(R9*8)
-	MULXQ 16(SI)(R9*8), R8, BX
-	ADCXQ CX, R8
-	ADOXQ 16(DI)(R9*8), R8
-	MOVQ  R8, 16(DI)(R9*8)
-	MULXQ 24(SI)(R9*8), R8, CX
-	ADCXQ BX, R8
-	ADOXQ 24(DI)(R9*8), R8
-	MOVQ  R8, 24(DI)(R9*8)
-	MULXQ 32(SI)(R9*8), R8, BX
-	ADCXQ CX, R8
-	ADOXQ 32(DI)(R9*8), R8
-	MOVQ  R8, 32(DI)(R9*8)
-	MULXQ 40(SI)(R9*8), R8, CX
-	ADCXQ BX, R8
-	ADOXQ 40(DI)(R9*8), R8
-	MOVQ  R8, 40(DI)(R9*8)
-	MULXQ 48(SI)(R9*8), R8, BX
-	ADCXQ CX, R8
-	ADOXQ 48(DI)(R9*8), R8
-	MOVQ  R8, 48(DI)(R9*8)
-	MULXQ 56(SI)(R9*8), R8, CX
-	ADCXQ BX, R8
-	ADOXQ 56(DI)(R9*8), R8
-	MOVQ  R8, 56(DI)(R9*8)
-	ADCXQ R11, CX
-	ADOXQ R11, CX
-	ADDQ  $8, R9
-	JMP   adx8
+	MOVQ R12, CX
 
 adx1:
-	CMPQ  R9, R12
-	JAE   adxdone
-	XORQ  AX, AX
-	MULXQ (SI)(R9*8), R8, BX
-	ADCXQ CX, R8
-	ADOXQ (DI)(R9*8), R8
-	MOVQ  R8, (DI)(R9*8)
-	ADCXQ R11, BX
-	ADOXQ R11, BX
-	MOVQ  BX, CX
-	INCQ  R9
+	JCXZQ adx8start
+	MULXQ (SI), R8, R10
+	ADCXQ BX, R8
+	ADOXQ (DI), R8
+	MOVQ  R8, (DI)
+	MOVQ  R10, BX
+	LEAQ  8(SI), SI
+	LEAQ  8(DI), DI
+	LEAQ  -1(CX), CX
 	JMP   adx1
 
+adx8start:
+	MOVQ R13, CX
+
+adx8test:
+	JCXZQ adxdone        // JCXZQ reaches only 127 bytes: the body is below
+	JMP   adx8
+
 adxdone:
-	MOVQ CX, c+56(FP)
+	ADCXQ R11, BX
+	ADOXQ R11, BX
+	MOVQ  BX, c+56(FP)
 	RET
+
+adx8:
+	MULXQ (SI), R8, R10
+	ADCXQ BX, R8
+	ADOXQ (DI), R8
+	MOVQ  R8, (DI)
+	MULXQ 8(SI), R8, BX
+	ADCXQ R10, R8
+	ADOXQ 8(DI), R8
+	MOVQ  R8, 8(DI)
+	MULXQ 16(SI), R8, R10
+	ADCXQ BX, R8
+	ADOXQ 16(DI), R8
+	MOVQ  R8, 16(DI)
+	MULXQ 24(SI), R8, BX
+	ADCXQ R10, R8
+	ADOXQ 24(DI), R8
+	MOVQ  R8, 24(DI)
+	MULXQ 32(SI), R8, R10
+	ADCXQ BX, R8
+	ADOXQ 32(DI), R8
+	MOVQ  R8, 32(DI)
+	MULXQ 40(SI), R8, BX
+	ADCXQ R10, R8
+	ADOXQ 40(DI), R8
+	MOVQ  R8, 40(DI)
+	MULXQ 48(SI), R8, R10
+	ADCXQ BX, R8
+	ADOXQ 48(DI), R8
+	MOVQ  R8, 48(DI)
+	MULXQ 56(SI), R8, BX
+	ADCXQ R10, R8
+	ADOXQ 56(DI), R8
+	MOVQ  R8, 56(DI)
+	LEAQ  64(SI), SI
+	LEAQ  64(DI), DI
+	LEAQ  -1(CX), CX
+	JMP   adx8test
 
 // func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
