@@ -143,3 +143,22 @@ func ExampleKey_Fits() {
 	// ES256: jwks: invalid key: key "" is OKP Ed25519, token alg is ES256
 	// HS256: jwks: unsupported algorithm "HS256"
 }
+
+// Verifier is what to verify a token with: the key prepared once when it
+// was imported (for RSA, with its Montgomery constants), so each
+// verification is faster than with Public and allocates nothing.
+func ExampleKey_Verifier() {
+	key, err := jwks.ParseKey([]byte(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	prepared, ok := key.Verifier().(*jws.Key)
+	fmt.Println(ok, prepared.Public() != nil)
+	// A Key written as a literal has nothing prepared: Verifier is Public.
+	literal := &jwks.Key{Public: key.Public}
+	_, ok = literal.Verifier().(*jws.Key)
+	fmt.Println(ok)
+	// Output:
+	// true true
+	// false
+}

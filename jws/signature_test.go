@@ -83,7 +83,7 @@ func TestNewKey(t *testing.T) {
 		{"unsupported type", "key"},
 		{"RSA-1024", &k.rsa1024.PublicKey},
 		{"even modulus", &rsa.PublicKey{N: new(big.Int).Add(n, big.NewInt(1)), E: 65537}},
-		{"exponent 2^31", &rsa.PublicKey{N: n, E: 1 << 31}},
+		{"exponent 2^31", &rsa.PublicKey{N: n, E: int(two31)}},
 		{"exponent 1", &rsa.PublicKey{N: n, E: 1}},
 	} {
 		if _, err := NewKey(c.pub); !errors.Is(err, ErrInvalidKey) {
@@ -310,3 +310,7 @@ func TestCheckKeyRefusesROCA(t *testing.T) {
 		t.Error("a small number has the fingerprint")
 	}
 }
+
+// two31 is 2³¹ as a variable, so that int(two31) compiles where int is 32
+// bits (it is negative there, and refused all the same).
+var two31 int64 = 1 << 31

@@ -20,7 +20,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cognitojwt/cognitojwt"
@@ -39,6 +41,7 @@ func main() {
 		gwAddr   = flag.String("gateway", "127.0.0.1:18080", "address the gateway config listens on")
 		gwAdmin  = flag.String("gateway-admin", "127.0.0.1:19090", "the gateway's admin address")
 		cache    = flag.Int("cache-size", 0, "the gateway's and httpauth's cache_size")
+		nID      = flag.Int("id-tokens", -1, "distinct ID tokens to mint; -1 means as many as -tokens")
 	)
 	flag.Parse()
 	if *dir == "" {
@@ -50,31 +53,24 @@ func main() {
 	}
 	defer iss.Close()
 
-	var toks strings.Builder
-	for i := range *n {
-		tok, err := iss.MintAccess(cognitotest.TokenOptions{
+	if *nID < 0 {
+		*nID = *n
+	}
+	access := mintAll(*n, func(i int) (string, error) {
+		return iss.MintAccess(cognitotest.TokenOptions{
 			Username: fmt.Sprintf("user-%d", i), Groups: []string{"admin", "ops"},
 			Scopes: []string{"openid", "orders/read"}, TTL: 12 * time.Hour,
 		})
-		if err != nil {
-			log.Fatal(err)
-		}
-		toks.WriteString(tok + "\n")
-	}
-	if err := os.WriteFile(filepath.Join(*dir, "tokens.txt"), []byte(toks.String()), 0o600); err != nil {
+	})
+	if err := os.WriteFile(filepath.Join(*dir, "tokens.txt"), access, 0o600); err != nil {
 		log.Fatal(err)
 	}
-	toks.Reset()
-	for i := range *n {
-		tok, err := iss.MintID(cognitotest.TokenOptions{
+	ids := mintAll(*nID, func(i int) (string, error) {
+		return iss.MintID(cognitotest.TokenOptions{
 			Username: fmt.Sprintf("user-%d", i), Groups: []string{"admin", "ops"}, TTL: 12 * time.Hour,
 		})
-		if err != nil {
-			log.Fatal(err)
-		}
-		toks.WriteString(tok + "\n")
-	}
-	if err := os.WriteFile(filepath.Join(*dir, "idtokens.txt"), []byte(toks.String()), 0o600); err != nil {
+	})
+	if err := os.WriteFile(filepath.Join(*dir, "idtokens.txt"), ids, 0o600); err != nil {
 		log.Fatal(err)
 	}
 	gw := fmt.Sprintf(`listen: %q
@@ -136,6 +132,31 @@ pprof: true
 	serve(*authAddr, mux)
 	fmt.Println("ready")
 	select {}
+}
+
+// mintAll mints n tokens on every core (RSA signing is most of a run
+// with a million tokens) and returns them one per line, in order.
+func mintAll(n int, mint func(i int) (string, error)) []byte {
+	toks := make([]string, n)
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				tok, err := mint(i)
+				if err != nil {
+					log.Fatal(err)
+				}
+				toks[i] = tok
+			}
+		})
+	}
+	wg.Wait()
+	var b strings.Builder
+	for _, t := range toks {
+		b.WriteString(t + "\n")
+	}
+	return []byte(b.String())
 }
 
 func serve(addr string, h http.Handler) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/binary"
 	"errors"
 	"math/big"
 	"math/bits"
@@ -62,10 +63,12 @@ func New(pub *rsa.PublicKey) (*Key, error) {
 // Size is the length in bytes of the modulus and of every signature.
 func (k *Key) Size() int { return k.size }
 
+// toWords goes through bytes: big.Word is 32 bits on 32-bit platforms.
 func toWords(x *big.Int, words int) []uint64 {
+	b := x.FillBytes(make([]byte, 8*words))
 	w := make([]uint64, words)
-	for i, b := range x.Bits() {
-		w[i] = uint64(b)
+	for i := range w {
+		w[i] = binary.BigEndian.Uint64(b[len(b)-8*(i+1):])
 	}
 	return w
 }
