@@ -17,8 +17,8 @@ import (
 // For RSA it keeps the modulus's Montgomery constants, which crypto/rsa
 // recomputes on every verification (a quarter of its time for RSA-2048):
 // a verification through a Key allocates nothing and, measured in
-// docs/BENCHMARKS.md, takes about 0.8× the time of crypto/rsa's for
-// RSA-2048 and 0.3× for RSA-4096. The result is the same on every input:
+// docs/BENCHMARKS.md, takes about two thirds of the time of crypto/rsa's
+// for RSA-2048 and a fifth for RSA-4096. The result is the same on every input:
 // the arithmetic is checked against crypto/rsa and math/big by
 // differential tests and fuzzing, and against every Wycheproof RSA vector.
 // For ECDSA and Ed25519 keys a Key simply holds the key.
