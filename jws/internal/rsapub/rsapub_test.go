@@ -381,11 +381,11 @@ func FuzzExp(f *testing.F) {
 	})
 }
 
-// ci-fuzztime: 10000x (each execution signs with the private key)
-//
 // FuzzVerify changes a valid encoded message where the fuzzer says, signs
 // it with the private key and checks that Key and crypto/rsa agree, for
 // PKCS#1 v1.5 and PSS, on every key size.
+//
+// ci-fuzztime: 10000x, as each execution signs with the private key.
 func FuzzVerify(f *testing.F) {
 	f.Add(uint8(0), uint8(0), false, uint16(0), uint8(1))
 	f.Add(uint8(1), uint8(1), true, uint16(255), uint8(0x80))
