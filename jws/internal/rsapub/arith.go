@@ -36,9 +36,7 @@ func mul(t, x, y []uint64) {
 func sqr(t, x []uint64) {
 	n := len(x)
 	clear(t[:2*n])
-	for i := 0; i < n-1; i++ {
-		t[i+n] = addMulVVW(t[2*i+1:i+n], x[i+1:], x[i])
-	}
+	sqrRows(t[:2*n], x)
 	// The cross products sum to less than x²/2 < 2^(128n-1), so doubling
 	// them shifts nothing out of t[2n-1]; nor does adding the diagonal,
 	// since the total is x² < 2^(128n).
@@ -54,17 +52,23 @@ func sqr(t, x []uint64) {
 	}
 }
 
+// sqrRowsGeneric sets t[:2n], zero on entry, to the sum of the cross
+// products x[i]·x[j], i < j, each at word i+j. Row i adds x[i+1:]·x[i] at
+// t[2i+1:] and its carry lands in t[i+n], which no earlier row has
+// written.
+func sqrRowsGeneric(t, x []uint64) {
+	n := len(x)
+	for i := 0; i < n-1; i++ {
+		t[i+n] = addMulVVW(t[2*i+1:i+n], x[i+1:], x[i])
+	}
+}
+
 // redc sets z to t·R⁻¹ mod m (Montgomery reduction, R = 2^(64n)) for
 // t < m·R, destroying t[:2n]. The sum (t + q·m)/R is below 2m, so one
 // conditional subtraction leaves z < m.
 func redc(z, t, m []uint64, m0inv uint64) {
 	n := len(m)
-	var carry uint64
-	for i := 0; i < n; i++ {
-		q := t[i] * m0inv // makes t[i] + q·m[0] ≡ 0 mod 2^64
-		c := addMulVVW(t[i:i+n], m, q)
-		t[i+n], carry = bits.Add64(t[i+n], c, carry)
-	}
+	carry := redcRows(t[:2*n], m, m0inv)
 	hi := t[n : 2*n]
 	if carry != 0 || !less(hi, m) {
 		var b uint64
@@ -74,6 +78,19 @@ func redc(z, t, m []uint64, m0inv uint64) {
 		return
 	}
 	copy(z, hi)
+}
+
+// redcRowsGeneric is the word-by-word part of redc: for each of the n =
+// len(m) low words of t (len(t) ≥ 2n), add the multiple of m that makes
+// it zero, carrying into t[i+n]. It returns the carry out of t[2n−1].
+func redcRowsGeneric(t, m []uint64, m0inv uint64) (carry uint64) {
+	n := len(m)
+	for i := 0; i < n; i++ {
+		q := t[i] * m0inv // makes t[i] + q·m[0] ≡ 0 mod 2^64
+		c := addMulVVW(t[i:i+n], m, q)
+		t[i+n], carry = bits.Add64(t[i+n], c, carry)
+	}
+	return carry
 }
 
 // less reports whether x < y, both n words, least significant first.

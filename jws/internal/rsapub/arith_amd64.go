@@ -21,6 +21,29 @@ func addMulVVW(z, x []uint64, y uint64) uint64 {
 	return addMulVVWMULQ(z, x, y)
 }
 
+// redcRows runs the rows of a Montgomery reduction; see redcRowsGeneric.
+func redcRows(t, m []uint64, m0inv uint64) uint64 {
+	if hasADX {
+		return redcRowsADX(t, m, m0inv)
+	}
+	return redcRowsGeneric(t, m, m0inv)
+}
+
+// sqrRows adds the cross products of a square; see sqrRowsGeneric.
+func sqrRows(t, x []uint64) {
+	if hasADX {
+		sqrRowsADX(t, x)
+		return
+	}
+	sqrRowsGeneric(t, x)
+}
+
+//go:noescape
+func sqrRowsADX(t, x []uint64)
+
+//go:noescape
+func redcRowsADX(t, m []uint64, m0inv uint64) (carry uint64)
+
 //go:noescape
 func addMulVVWADX(z, x []uint64, y uint64) (c uint64)
 

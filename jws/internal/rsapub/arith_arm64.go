@@ -8,3 +8,7 @@ package rsapub
 //
 //go:noescape
 func addMulVVW(z, x []uint64, y uint64) (c uint64)
+
+func redcRows(t, m []uint64, m0inv uint64) uint64 { return redcRowsGeneric(t, m, m0inv) }
+
+func sqrRows(t, x []uint64) { sqrRowsGeneric(t, x) }

@@ -11,7 +11,11 @@
 //
 // The arithmetic is Montgomery multiplication by separated operand
 // scanning: a full product (or a square, at half the word products), then a
-// word-by-word reduction. Its only kernel, addMulVVW (z += x·y, returning
-// the carry), is Go assembly on amd64 and arm64 and plain Go elsewhere or
-// under the purego build tag.
+// word-by-word reduction. Its kernel, addMulVVW (z += x·y, returning the
+// carry), is Go assembly on amd64 and arm64 and plain Go elsewhere or
+// under the purego build tag. On amd64 with BMI2 and ADX, the rows of a
+// reduction and the cross products of a square also run as one assembly
+// call each (redcRowsADX, sqrRowsADX) instead of one call per row; the
+// Go loops they replace (redcRowsGeneric, sqrRowsGeneric) are the
+// definition they are tested against.
 package rsapub

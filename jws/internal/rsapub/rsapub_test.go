@@ -99,6 +99,99 @@ func TestAddMulVVW(t *testing.T) {
 	}
 }
 
+// add3 is a + b + c (c ≤ 1) and its carry, written apart from the code
+// under test.
+func add3(a, b, c uint64) (uint64, uint64) {
+	s := new(big.Int).Add(new(big.Int).SetUint64(a), new(big.Int).SetUint64(b))
+	s.Add(s, new(big.Int).SetUint64(c))
+	lo := new(big.Int).And(s, new(big.Int).SetUint64(^uint64(0))).Uint64()
+	return lo, new(big.Int).Rsh(s, 64).Uint64()
+}
+
+// TestRedcRows compares the reduction kernels in use with the word-by-word
+// definition on top of math/big: the rows must leave t ≡ t₀ (mod m), with
+// the low n words zero and the returned carry above t[2n−1], so that
+// (t₀ + q·m) / R is exact. All-ones inputs make every carry ripple.
+func TestRedcRows(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(7, 8))
+	for name, kernel := range redcKernels(t) {
+		for n := 1; n <= 40; n++ {
+			for kind := range 2 {
+				for range 10 {
+					m := make([]uint64, n)
+					tt := make([]uint64, 2*n)
+					for i := range m {
+						m[i] = r.Uint64()
+						if kind == 1 {
+							m[i] = ^uint64(0)
+						}
+					}
+					m[0] |= 1
+					for i := range tt {
+						tt[i] = r.Uint64()
+						if kind == 1 {
+							tt[i] = ^uint64(0) - uint64(r.IntN(2))
+						}
+					}
+					x := m[0]
+					for range 5 {
+						x *= 2 - m[0]*x
+					}
+					m0inv := -x
+					t0 := fromWords(tt)
+					got := bytesOf(tt)
+					carry := kernel(got, m, m0inv)
+					for i := range n {
+						if got[i] != 0 {
+							t.Fatalf("%s n=%d: low word %d is %x, not 0", name, n, i, got[i])
+						}
+					}
+					// got + carry·2^(128n) − t0 must be a multiple of m
+					// smaller than R·m.
+					sum := new(big.Int).Add(fromWords(got), new(big.Int).Lsh(new(big.Int).SetUint64(carry), uint(128*n)))
+					diff := new(big.Int).Sub(sum, t0)
+					q, rem := new(big.Int).QuoRem(diff, fromWords(m), new(big.Int))
+					if rem.Sign() != 0 || q.Sign() < 0 || q.BitLen() > 64*n {
+						t.Fatalf("%s n=%d kind=%d: the rows did not add a multiple q·m, q < R", name, n, kind)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSqrRows checks the cross-product kernels in use against math/big:
+// twice the rows' sum plus the squares of the words must be x².
+func TestSqrRows(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(9, 10))
+	for name, kernel := range sqrKernels(t) {
+		for n := 1; n <= 40; n++ {
+			for kind := range 2 {
+				for range 10 {
+					x := make([]uint64, n)
+					for i := range x {
+						x[i] = r.Uint64()
+						if kind == 1 {
+							x[i] = ^uint64(0)
+						}
+					}
+					tt := make([]uint64, 2*n)
+					kernel(tt, x)
+					sum := new(big.Int).Lsh(fromWords(tt), 1)
+					for i, xi := range x {
+						d := new(big.Int).SetUint64(xi)
+						sum.Add(sum, new(big.Int).Lsh(d.Mul(d, d), uint(128*i)))
+					}
+					xx := fromWords(x)
+					if sum.Cmp(new(big.Int).Mul(xx, xx)) != 0 {
+						t.Fatalf("%s n=%d kind=%d: cross products do not make x²", name, n, kind)
+					}
+				}
+			}
+		}
+	}
+}
+
 func bytesOf(z []uint64) []uint64 { return append([]uint64(nil), z...) }
 
 func equal(a, b []uint64) bool {
