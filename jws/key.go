@@ -15,11 +15,12 @@ import (
 // it to [VerifySignature] or [Token.Verify] in place of the key it holds.
 //
 // For RSA it keeps the modulus's Montgomery constants, which crypto/rsa
-// recomputes on every verification (a quarter of its time for RSA-2048):
-// a verification through a Key allocates nothing and, measured in
-// docs/BENCHMARKS.md, takes about two thirds of the time of crypto/rsa's
-// for RSA-2048 and a fifth for RSA-4096. The result is the same on every input:
-// the arithmetic is checked against crypto/rsa and math/big by
+// recomputes on every verification (a quarter of its time for RSA-2048),
+// and does the public-key operation itself (assembly on amd64 and arm64): a
+// verification through a Key allocates nothing and, measured in
+// docs/BENCHMARKS.md, takes about half the time of crypto/rsa's for
+// RSA-2048 and a sixth for RSA-4096. The result is the same on every
+// input: the arithmetic is checked against crypto/rsa and math/big by
 // differential tests and fuzzing, and against every Wycheproof RSA vector.
 // For ECDSA and Ed25519 keys a Key simply holds the key.
 //
