@@ -184,6 +184,9 @@ TEXT ·redcRowsADX(SB), NOSPLIT, $32-64
 	MOVQ t_base+0(FP), R9    // &t[i]
 	MOVQ m_base+24(FP), AX
 	MOVQ m_len+32(FP), R12
+	MOVQ $0, carry+56(FP)
+	TESTQ R12, R12
+	JZ   rnone               // no rows: the loop below runs at least once
 	MOVQ m0inv+48(FP), R8
 	MOVQ R8, inv-8(SP)
 	MOVQ R12, rows-16(SP)
@@ -239,6 +242,8 @@ rowdone:
 	JNZ  row
 	MOVQ pending-24(SP), R8
 	MOVQ R8, carry+56(FP)
+
+rnone:
 	RET
 
 eight:

@@ -115,6 +115,9 @@ func add3(a, b, c uint64) (uint64, uint64) {
 func TestRedcRows(t *testing.T) {
 	r := mrand.New(mrand.NewPCG(7, 8))
 	for name, kernel := range redcKernels(t) {
+		if c := kernel(nil, nil, 1); c != 0 {
+			t.Fatalf("%s: no rows gave carry %d", name, c)
+		}
 		for n := 1; n <= 40; n++ {
 			for kind := range 2 {
 				for range 10 {
