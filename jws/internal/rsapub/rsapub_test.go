@@ -451,6 +451,8 @@ func TestAgreesWithCryptoRSA(t *testing.T) {
 
 // FuzzExp: for any odd modulus of 2048 to 8192 bits, exponent and input
 // the fuzzer picks, exp equals math/big's Exp (or refuses s ≥ n).
+//
+// ci-fuzztime: 50000x, as each execution is two modular exponentiations.
 func FuzzExp(f *testing.F) {
 	f.Add([]byte{1}, uint32(65537), []byte{2})
 	f.Add(bytes.Repeat([]byte{0xff}, 256), uint32(3), bytes.Repeat([]byte{0xfe}, 256))
