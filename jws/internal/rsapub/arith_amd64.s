@@ -2,6 +2,29 @@
 
 #include "textflag.h"
 
+// The ADX row, shared by addMulVVWADX, redcRowsADX and sqrRowsADX. With
+// the multiplier in DX, the row's carry in BX, CX counting, SI on x and DI
+// on z: ADXSTEP1 does one word, ADXROW8 eight. MULX leaves the flags
+// alone, ADCX carries the previous high half (CF), ADOX adds z[i] (OF),
+// and the LEAQs that advance the pointers and the count write no flags,
+// so both chains run from a row's first word to its last.
+#define ADXWORD(off, hi, prev) \
+	MULXQ off(SI), R8, hi; \
+	ADCXQ prev, R8;        \
+	ADOXQ off(DI), R8;     \
+	MOVQ  R8, off(DI)
+
+#define ADXROW8 \
+	ADXWORD(0, R10, BX);  ADXWORD(8, BX, R10);  \
+	ADXWORD(16, R10, BX); ADXWORD(24, BX, R10); \
+	ADXWORD(32, R10, BX); ADXWORD(40, BX, R10); \
+	ADXWORD(48, R10, BX); ADXWORD(56, BX, R10); \
+	LEAQ 64(SI), SI; LEAQ 64(DI), DI; LEAQ -1(CX), CX
+
+#define ADXSTEP1 \
+	ADXWORD(0, R10, BX); MOVQ R10, BX; \
+	LEAQ 8(SI), SI; LEAQ 8(DI), DI; LEAQ -1(CX), CX
+
 // Both kernels compute z[i] += x[i]·y + carry for i < len(x) and return
 // the last carry. The sum x[i]·y + z[i] + carry is below 2^128, so a carry
 // always fits in a word.
@@ -100,14 +123,7 @@ TEXT ·addMulVVWADX(SB), NOSPLIT, $0-64
 
 adx1:
 	JCXZQ adx8start
-	MULXQ (SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ (DI), R8
-	MOVQ  R8, (DI)
-	MOVQ  R10, BX
-	LEAQ  8(SI), SI
-	LEAQ  8(DI), DI
-	LEAQ  -1(CX), CX
+	ADXSTEP1
 	JMP   adx1
 
 adx8start:
@@ -124,41 +140,7 @@ adxdone:
 	RET
 
 adx8:
-	MULXQ (SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ (DI), R8
-	MOVQ  R8, (DI)
-	MULXQ 8(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 8(DI), R8
-	MOVQ  R8, 8(DI)
-	MULXQ 16(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 16(DI), R8
-	MOVQ  R8, 16(DI)
-	MULXQ 24(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 24(DI), R8
-	MOVQ  R8, 24(DI)
-	MULXQ 32(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 32(DI), R8
-	MOVQ  R8, 32(DI)
-	MULXQ 40(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 40(DI), R8
-	MOVQ  R8, 40(DI)
-	MULXQ 48(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 48(DI), R8
-	MOVQ  R8, 48(DI)
-	MULXQ 56(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 56(DI), R8
-	MOVQ  R8, 56(DI)
-	LEAQ  64(SI), SI
-	LEAQ  64(DI), DI
-	LEAQ  -1(CX), CX
+	ADXROW8
 	JMP   adx8test
 
 // func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
@@ -206,14 +188,7 @@ row:
 
 rem:
 	JCXZQ eightstart
-	MULXQ (SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ (DI), R8
-	MOVQ  R8, (DI)
-	MOVQ  R10, BX
-	LEAQ  8(SI), SI
-	LEAQ  8(DI), DI
-	LEAQ  -1(CX), CX
+	ADXSTEP1
 	JMP   rem
 
 eightstart:
@@ -247,41 +222,7 @@ rnone:
 	RET
 
 eight:
-	MULXQ (SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ (DI), R8
-	MOVQ  R8, (DI)
-	MULXQ 8(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 8(DI), R8
-	MOVQ  R8, 8(DI)
-	MULXQ 16(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 16(DI), R8
-	MOVQ  R8, 16(DI)
-	MULXQ 24(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 24(DI), R8
-	MOVQ  R8, 24(DI)
-	MULXQ 32(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 32(DI), R8
-	MOVQ  R8, 32(DI)
-	MULXQ 40(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 40(DI), R8
-	MOVQ  R8, 40(DI)
-	MULXQ 48(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 48(DI), R8
-	MOVQ  R8, 48(DI)
-	MULXQ 56(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 56(DI), R8
-	MOVQ  R8, 56(DI)
-	LEAQ  64(SI), SI
-	LEAQ  64(DI), DI
-	LEAQ  -1(CX), CX
+	ADXROW8
 	JMP   eighttest
 
 // func sqrRowsADX(t, x []uint64)
@@ -312,14 +253,7 @@ srow:
 
 srem:
 	JCXZQ seightstart
-	MULXQ (SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ (DI), R8
-	MOVQ  R8, (DI)
-	MOVQ  R10, BX
-	LEAQ  8(SI), SI
-	LEAQ  8(DI), DI
-	LEAQ  -1(CX), CX
+	ADXSTEP1
 	JMP   srem
 
 seightstart:
@@ -342,39 +276,5 @@ sdone:
 	RET
 
 seight:
-	MULXQ (SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ (DI), R8
-	MOVQ  R8, (DI)
-	MULXQ 8(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 8(DI), R8
-	MOVQ  R8, 8(DI)
-	MULXQ 16(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 16(DI), R8
-	MOVQ  R8, 16(DI)
-	MULXQ 24(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 24(DI), R8
-	MOVQ  R8, 24(DI)
-	MULXQ 32(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 32(DI), R8
-	MOVQ  R8, 32(DI)
-	MULXQ 40(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 40(DI), R8
-	MOVQ  R8, 40(DI)
-	MULXQ 48(SI), R8, R10
-	ADCXQ BX, R8
-	ADOXQ 48(DI), R8
-	MOVQ  R8, 48(DI)
-	MULXQ 56(SI), R8, BX
-	ADCXQ R10, R8
-	ADOXQ 56(DI), R8
-	MOVQ  R8, 56(DI)
-	LEAQ  64(SI), SI
-	LEAQ  64(DI), DI
-	LEAQ  -1(CX), CX
+	ADXROW8
 	JMP   seighttest
