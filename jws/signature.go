@@ -93,21 +93,25 @@ func verifyRSA(k *rsa.PublicKey, p params, in, sig []byte) error {
 	return nil
 }
 
+// digestInto hashes in with h (SHA-256, SHA-384, otherwise SHA-512) into
+// sum, which the caller keeps on its stack, and returns the digest.
+func digestInto(sum *[64]byte, h crypto.Hash, in []byte) []byte {
+	switch h {
+	case crypto.SHA256:
+		d := sha256.Sum256(in)
+		return append(sum[:0], d[:]...)
+	case crypto.SHA384:
+		d := sha512.Sum384(in)
+		return append(sum[:0], d[:]...)
+	}
+	d := sha512.Sum512(in)
+	return append(sum[:0], d[:]...)
+}
+
 // verifyPrepared is verifyRSA through a key's precomputed constants.
 func verifyPrepared(k *rsapub.Key, p params, in, sig []byte) error {
 	var sum [64]byte
-	var d []byte
-	switch p.hash {
-	case crypto.SHA256:
-		h := sha256.Sum256(in)
-		d = append(sum[:0], h[:]...)
-	case crypto.SHA384:
-		h := sha512.Sum384(in)
-		d = append(sum[:0], h[:]...)
-	default:
-		h := sha512.Sum512(in)
-		d = append(sum[:0], h[:]...)
-	}
+	d := digestInto(&sum, p.hash, in)
 	var ok bool
 	if p.fam == famPSS {
 		ok = k.VerifyPSS(p.hash, d, sig)
@@ -140,18 +144,7 @@ func verifyPSS(k *rsa.PublicKey, h crypto.Hash, in, sig []byte) error {
 // (r = s = 0, CVE-2022-21449) fail here whatever the backend does.
 func verifyECDSA(k *ecdsa.PublicKey, h crypto.Hash, in, sig []byte) error {
 	var sum [64]byte
-	var digest []byte
-	switch h {
-	case crypto.SHA256:
-		d := sha256.Sum256(in)
-		digest = append(sum[:0], d[:]...)
-	case crypto.SHA384:
-		d := sha512.Sum384(in)
-		digest = append(sum[:0], d[:]...)
-	default:
-		d := sha512.Sum512(in)
-		digest = append(sum[:0], d[:]...)
-	}
+	digest := digestInto(&sum, h, in)
 	params := k.Curve.Params()
 	size := (params.BitSize + 7) / 8
 	if len(sig) != 2*size {
